@@ -1,0 +1,231 @@
+"""Open metabolic models through COBRApy.
+
+One entry point, :func:`load_model`, accepts a path (SBML ``.xml``/``.sbml``/``.xml.gz``, COBRA JSON,
+MATLAB ``.mat``, YAML) or the name of a model bundled inside the ``cobra`` package (``textbook`` alias
+``e_coli_core``, ``iJO1366``, ``salmonella``). The format is picked from the content first and the
+extension second, so a mis-named file still opens.
+
+A second open of the same unchanged file is fast: the parsed model is cached as COBRA JSON (never a
+pickle) in the user's cache directory under the SHA-256 of the file's bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+BUNDLED = {
+    "textbook": "textbook.xml.gz",
+    "e_coli_core": "textbook.xml.gz",
+    "ijo1366": "iJO1366.xml.gz",
+    "salmonella": "salmonella.xml.gz",
+}
+FORMATS = ("sbml", "json", "mat", "yaml")
+CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A COBRApy model and where it came from.
+
+    ``model`` is a live ``cobra.Model``; treat it as read-only and change bounds only inside
+    ``with model:`` blocks (as :mod:`core.conditions` does).
+    """
+
+    model: object
+    source: str  # a path, or "bundled:<name>"
+    format: str
+    sha256: str
+    from_cache: bool
+
+
+def bundled_names() -> list[str]:
+    return ["textbook", "iJO1366", "salmonella"]
+
+
+def _bundled_path(name: str) -> Path | None:
+    filename = BUNDLED.get(name.lower())
+    if filename is None:
+        return None
+    return Path(str(files("cobra.data") / filename))
+
+
+def sniff_format(data: bytes, path: Path) -> str:
+    """Return one of FORMATS from the first bytes (already gunzipped) and the file name."""
+    head = data[:2048].lstrip()
+    if head.startswith(b"MATLAB") or data[:4] in (b"\x00\x00\x00\x00",) and path.suffix == ".mat":
+        return "mat"
+    if head.startswith(b"<"):
+        return "sbml"
+    if head.startswith(b"{"):
+        return "json"
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in (".yml", ".yaml"):
+        return "yaml"
+    if ext == ".mat":
+        return "mat"
+    if ext == ".json":
+        return "json"
+    if ext in (".xml", ".sbml"):
+        return "sbml"
+    # YAML documents usually start with a key or '---'.
+    if head.startswith(b"---") or head.startswith(b"!!") or b":" in head.split(b"\n", 1)[0]:
+        return "yaml"
+    raise InputError("not a model file this tool can read (expected SBML, COBRA JSON, MAT or YAML)", path)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("METATTN_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("metattn")) / "models"
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a model file", path) from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", path) from None
+    if not raw.strip():
+        raise InputError("the file is empty", path)
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise InputError(f"the gzip data is corrupt or truncated ({exc})", path) from None
+        if not raw.strip():
+            raise InputError("the compressed file is empty", path)
+    return raw
+
+
+def _parse(data: bytes, fmt: str, path: Path):
+    import cobra.io
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("cobra").setLevel(logging.CRITICAL)
+        try:
+            if fmt == "sbml":
+                model = cobra.io.read_sbml_model(io.StringIO(data.decode("utf-8", errors="replace")))
+            elif fmt == "json":
+                model = cobra.io.load_json_model(io.StringIO(data.decode("utf-8")))
+            elif fmt == "yaml":
+                model = cobra.io.load_yaml_model(io.StringIO(data.decode("utf-8")))
+            else:
+                model = _parse_mat(data, path)
+        except InputError:
+            raise
+        except Exception as exc:  # COBRApy raises many types for bad files; all mean "not readable"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"could not be read as {fmt.upper()} ({reason[:200]})", path) from None
+    if model is None:
+        raise InputError(f"could not be read as {fmt.upper()}", path)
+    return model
+
+
+def _parse_mat(data: bytes, path: Path):
+    import cobra.io
+    import scipy.io
+
+    with tempfile.NamedTemporaryFile(suffix=".mat", delete=False) as tmp:
+        tmp.write(data)
+        name = tmp.name
+    try:
+        try:
+            contents = scipy.io.loadmat(name, struct_as_record=True)
+        except Exception as exc:
+            raise InputError(f"not a readable MATLAB file ({exc})", path) from None
+        structs = [k for k, v in contents.items() if not k.startswith("__") and getattr(v, "dtype", None) is not None
+                   and v.dtype.names and "S" in v.dtype.names]
+        if not structs:
+            raise InputError("the MATLAB file holds no COBRA model struct (a struct with an S matrix)", path)
+        return cobra.io.load_matlab_model(name, variable_name=structs[0])
+    finally:
+        os.unlink(name)
+
+
+def _validate(model, path) -> None:
+    if len(model.reactions) == 0:
+        raise InputError("the model has no reactions", path)
+    if len(model.metabolites) == 0:
+        raise InputError("the model has no metabolites", path)
+
+
+def _cache_get(digest: str):
+    """Return ``(model, format)`` from the cache, or None."""
+    hits = sorted(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
+    if not hits:
+        return None
+    path = hits[0]
+    fmt = path.name[len(digest) + 1:].split(".")[0]
+    import cobra.io
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cobra.io.load_json_model(str(path)), fmt
+    except Exception:  # a damaged cache entry is dropped and rebuilt, never trusted
+        log.warning("dropping unreadable cache entry %s", path)
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _cache_put(digest: str, fmt: str, model) -> None:
+    import cobra.io
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            cobra.io.save_json_model(model, fh)
+        os.replace(tmp, folder / f"{digest}-{fmt}.v{CACHE_VERSION}.json")
+    except OSError as exc:  # a read-only or full cache folder only costs speed
+        log.info("model cache not written: %s", exc)
+
+
+def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
+    """Open a model file or a bundled model by name.
+
+    Raises :class:`InputError` naming the file and the problem for anything unreadable.
+    """
+    text = str(source)
+    bundled = _bundled_path(text) if not Path(text).exists() else None
+    path = bundled if bundled is not None else Path(text)
+    if bundled is None and not path.exists():
+        known = ", ".join(bundled_names())
+        raise InputError(f"file not found (and not a bundled model name: {known})", path)
+    raw_file = path.read_bytes() if path.is_file() else b""
+    digest = hashlib.sha256(raw_file).hexdigest()
+    label = f"bundled:{text}" if bundled is not None else str(path)
+    if use_cache and raw_file:
+        cached = _cache_get(digest)
+        if cached is not None:
+            return LoadedModel(cached[0], label, cached[1], digest, True)
+    data = _read_bytes(path)
+    fmt = sniff_format(data, path)
+    model = _parse(data, fmt, path)
+    _validate(model, path)
+    if use_cache:
+        _cache_put(digest, fmt, model)
+    return LoadedModel(model, label, fmt, digest, False)
+

@@ -1,0 +1,1 @@
+"""Bundled data (presets, currency metabolites, icons), read with importlib.resources."""
