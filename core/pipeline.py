@@ -1,0 +1,158 @@
+"""The whole computation, one function: model -> graph -> FBA per condition -> attention -> analysis.
+
+Used by the headless CLI and by the GUI worker alike. Long stages take plain hooks:
+``progress(fraction, message)`` with fraction in [0, 1] over the whole run, and ``should_stop()``,
+checked often; when it returns True the run raises :class:`core.errors.Cancelled`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+from core.attention.result import AttentionConfig, AttentionResult
+from core.conditions import Condition, ConditionResult, resolve_conditions, solve_conditions
+from core.errors import InputError, check_stop
+from core.graph import MetabolicGraph, build_graph, remove_currency
+from core.models import LoadedModel, load_model
+
+Progress = Callable[[float, str], None]
+ShouldStop = Callable[[], bool]
+
+# Share of the whole run given to each stage, for one progress bar.
+STAGES = (("load", 0.15), ("graph", 0.05), ("fba", 0.15), ("attention", 0.35), ("analysis", 0.30))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run needs; the GUI and CLI both fill one of these."""
+
+    model: str  # a path or a bundled model name
+    conditions: tuple[str, ...] = ("glucose", "acetate", "lactose")  # presets and/or files
+    carbon_normalised: bool = False
+    pfba: bool = False
+    filter_currency: bool = True
+    currency_ids: tuple[str, ...] | None = None  # None: resources/currency_metabolites.txt
+    attention: AttentionConfig = field(default_factory=AttentionConfig)
+    top_k: int = 20
+    use_cache: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "conditions": list(self.conditions),
+            "carbon_normalised": self.carbon_normalised,
+            "pfba": self.pfba,
+            "filter_currency": self.filter_currency,
+            "currency_ids": list(self.currency_ids) if self.currency_ids is not None else None,
+            "attention": self.attention.to_dict(),
+            "top_k": self.top_k,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    settings: RunSettings
+    loaded: LoadedModel
+    graph: MetabolicGraph  # the graph attention ran on (currency filtered if asked)
+    full_graph_counts: dict
+    conditions: tuple[ConditionResult, ...]
+    attention: AttentionResult | None
+    analysis: object | None  # core.analysis.AnalysisReport
+    timings: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def usable_conditions(self) -> tuple[ConditionResult, ...]:
+        return tuple(c for c in self.conditions if c.grows)
+
+
+class _StageProgress:
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.start = 0.0
+        self.width = 0.0
+
+    def enter(self, stage: str, message: str) -> None:
+        offset = 0.0
+        for name, width in STAGES:
+            if name == stage:
+                self.start, self.width = offset, width
+                break
+            offset += width
+        self(0.0, message)
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(min(1.0, self.start + self.width * max(0.0, min(1.0, fraction))), message)
+
+
+def prepare(settings: RunSettings, progress: Progress | None = None, should_stop: ShouldStop | None = None,
+            conditions: Sequence[Condition] | None = None):
+    """Load the model, build the graph and solve FBA: the part every run shares.
+
+    Returns ``(loaded, graph, full_counts, condition_results, timings)``.
+    """
+    stage = _StageProgress(progress)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    stage.enter("load", f"Loading {settings.model}")
+    loaded = load_model(settings.model, use_cache=settings.use_cache)
+    timings["load"] = time.perf_counter() - t0
+    check_stop(should_stop)
+
+    t0 = time.perf_counter()
+    stage.enter("graph", "Building the metabolic graph")
+    full = build_graph(loaded.model)
+    graph = remove_currency(full, settings.currency_ids) if settings.filter_currency else full
+    timings["graph"] = time.perf_counter() - t0
+    check_stop(should_stop)
+
+    t0 = time.perf_counter()
+    stage.enter("fba", "Solving FBA")
+    conds = list(conditions) if conditions is not None else resolve_conditions(
+        loaded.model, settings.conditions, settings.carbon_normalised)
+    results = solve_conditions(loaded.model, conds, settings.pfba, stage, should_stop)
+    timings["fba"] = time.perf_counter() - t0
+    return loaded, graph, full.counts(), tuple(results), timings
+
+
+def run_pipeline(settings: RunSettings, progress: Progress | None = None, should_stop: ShouldStop | None = None,
+                 conditions: Sequence[Condition] | None = None, with_analysis: bool = True) -> RunResult:
+    """Run everything; raises InputError for bad input and Cancelled when stopped."""
+    from core.analysis import analyse
+    from core.attention import run_attention
+
+    loaded, graph, full_counts, results, timings = prepare(settings, progress, should_stop, conditions)
+    stage = _StageProgress(progress)
+    notes = []
+    usable = [r for r in results if r.grows]
+    for r in results:
+        if not r.grows:
+            notes.append(f"Condition '{r.name}' left out of attention: {r.status_text()}.")
+    if not usable:
+        raise InputError("no condition supports growth, so there is nothing to compare: "
+                         + "; ".join(f"{r.name}: {r.status_text()}" for r in results))
+    check_stop(should_stop)
+
+    t0 = time.perf_counter()
+    stage.enter("attention", "Running attention")
+    attention = run_attention(graph, usable, settings.attention, progress=stage, should_stop=should_stop)
+    timings["attention"] = time.perf_counter() - t0
+    check_stop(should_stop)
+
+    analysis = None
+    if with_analysis:
+        t0 = time.perf_counter()
+        stage.enter("analysis", "Analysing attention")
+        analysis = analyse(graph, tuple(usable), attention, top_k=settings.top_k, progress=stage,
+                           should_stop=should_stop)
+        timings["analysis"] = time.perf_counter() - t0
+    if progress:
+        progress(1.0, "Done")
+    return RunResult(settings, loaded, graph, full_counts, results, attention, analysis, timings, tuple(notes))
+
+
+def with_attention_config(settings: RunSettings, **changes) -> RunSettings:
+    return replace(settings, attention=replace(settings.attention, **changes))
