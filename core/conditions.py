@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -383,7 +384,9 @@ def solve_condition(model, condition: Condition, pfba: bool = False) -> Conditio
         for rxn in model.boundary:
             lb, ub = condition.bounds.get(rxn.id, (0.0, max(rxn.upper_bound, 0.0)))
             rxn.bounds = (lb, ub)
-        solution = model.optimize()
+        with warnings.catch_warnings():  # an infeasible medium is a result here, reported via status
+            warnings.simplefilter("ignore", UserWarning)
+            solution = model.optimize()
         status = solution.status
         if status == "optimal" and pfba:
             try:

@@ -48,6 +48,7 @@ class MetabolicGraph:
     edge_coef: np.ndarray  # (E,) float64
     edge_reversible: np.ndarray  # (E,) bool
     removed_currency: tuple[str, ...] = field(default=())
+    pathways_from_reference: int = 0  # reactions whose pathway came from the reference table
 
     @property
     def n_nodes(self) -> int:
@@ -97,6 +98,7 @@ class MetabolicGraph:
             "edges": self.n_edges,
             "pathways": len(self.pathway_names),
             "removed_currency_metabolites": len(self.removed_currency),
+            "pathways_from_reference": self.pathways_from_reference,
         }
 
     def to_networkx(self):
@@ -115,6 +117,34 @@ class MetabolicGraph:
         return g
 
 
+def reference_subsystems() -> dict[str, str]:
+    """BiGG reaction id -> subsystem, from ``resources/reference_subsystems.json``."""
+    import json
+
+    data = json.loads((files("resources") / "reference_subsystems.json").read_text(encoding="utf-8"))
+    return data["subsystems"]
+
+
+def reaction_pathways(model) -> tuple[list[str], int]:
+    """One pathway per reaction: the model's subsystem; where the model gives none, the reference table
+    (so the bundled textbook and salmonella models, which carry no subsystems, still get pathways);
+    boundary reactions without one are "Exchange". Returns the list and how many came from the table."""
+    reference = None
+    boundary = {x.id for x in model.boundary}
+    out, borrowed = [], 0
+    for rxn in model.reactions:
+        name = (rxn.subsystem or "").strip()
+        if not name:
+            reference = reference_subsystems() if reference is None else reference
+            name = reference.get(rxn.id, "")
+            if name:
+                borrowed += 1
+            elif rxn.id in boundary:
+                name = "Exchange"
+        out.append(name)
+    return out, borrowed
+
+
 def build_graph(model) -> MetabolicGraph:
     """Turn a ``cobra.Model`` into a :class:`MetabolicGraph` (every metabolite and reaction kept)."""
     mets = list(model.metabolites)
@@ -123,12 +153,13 @@ def build_graph(model) -> MetabolicGraph:
         raise InputError(f"model {model.id or '(unnamed)'} has no reactions")
     m, r = len(mets), len(rxns)
     met_pos = {met.id: i for i, met in enumerate(mets)}
+    subsystems, borrowed = reaction_pathways(model)
 
     src, dst, coef, rev = [], [], [], []
     met_pathways: list[set[str]] = [set() for _ in range(m)]
     for j, rxn in enumerate(rxns):
         node = m + j
-        subsystem = (rxn.subsystem or "").strip()
+        subsystem = subsystems[j]
         for met, c in rxn.metabolites.items():
             if c == 0:
                 continue
@@ -153,8 +184,7 @@ def build_graph(model) -> MetabolicGraph:
         compartments=tuple(x.compartment or "" for x in mets) + tuple(
             ",".join(sorted(x.compartments)) for x in rxns),
         formulas=tuple(x.formula or "" for x in mets) + ("",) * r,
-        pathways=tuple(tuple(sorted(p)) for p in met_pathways) + tuple(
-            ((x.subsystem or "").strip(),) if (x.subsystem or "").strip() else () for x in rxns),
+        pathways=tuple(tuple(sorted(p)) for p in met_pathways) + tuple((s,) if s else () for s in subsystems),
         gene_rules=("",) * m + tuple(x.gene_reaction_rule or "" for x in rxns),
         is_exchange=np.array([False] * m + [x.id in exchange_ids for x in rxns]),
         is_transport=np.array([False] * m + [len(x.compartments) > 1 for x in rxns]),
@@ -162,6 +192,7 @@ def build_graph(model) -> MetabolicGraph:
         edge_index=np.array([src, dst], dtype=np.int64).reshape(2, -1),
         edge_coef=np.array(coef, dtype=np.float64),
         edge_reversible=np.array(rev, dtype=bool),
+        pathways_from_reference=borrowed,
     )
 
 
@@ -218,4 +249,5 @@ def subgraph(graph: MetabolicGraph, keep: np.ndarray, removed_currency: tuple[st
         edge_coef=graph.edge_coef[e_keep],
         edge_reversible=graph.edge_reversible[e_keep],
         removed_currency=graph.removed_currency + removed_currency,
+        pathways_from_reference=graph.pathways_from_reference,
     )

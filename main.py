@@ -1,0 +1,210 @@
+"""Metabolic Attention Studio: ``python main.py`` opens the window; ``python main.py run ...`` is headless.
+
+Run ``python main.py --help`` for the commands and ``python main.py run --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+def _add_run_options(p: argparse.ArgumentParser, defaults_from_model: bool = True) -> None:
+    from core.attention.result import AttentionConfig
+
+    d = AttentionConfig()
+    g = p.add_argument_group("model and conditions")
+    g.add_argument("--model", "-m", default="textbook" if defaults_from_model else None,
+                   help="model file (SBML .xml/.sbml/.xml.gz, COBRA .json, .mat, .yml) or a bundled model: "
+                        "textbook (alias e_coli_core), iJO1366, salmonella (default: %(default)s)")
+    g.add_argument("--conditions", "-c", default="glucose,acetate,lactose" if defaults_from_model else None,
+                   help="comma-separated presets and/or conditions files (.json/.csv); presets: glucose, acetate, "
+                        "lactose, glycerol, succinate, glucose_anaerobic (default: %(default)s)")
+    g.add_argument("--carbon-normalised", action="store_true",
+                   help="give every carbon source the same carbon uptake (C-mol) as 10 mmol/gDW/h glucose")
+    g.add_argument("--pfba", action="store_true", help="parsimonious FBA fluxes instead of plain FBA")
+    g.add_argument("--no-currency-filter", action="store_true",
+                   help="keep currency metabolites (h, h2o, atp, nad, ...) in the graph; by default they are removed "
+                        "(list: resources/currency_metabolites.txt)")
+    g.add_argument("--currency-file", type=Path, help="your own list of currency metabolite base ids, one per line")
+    a = p.add_argument_group("attention")
+    a.add_argument("--heads", type=int, default=d.heads, help="attention heads (default: %(default)s)")
+    a.add_argument("--d-model", type=int, default=d.d_model, help="feature width per node (default: %(default)s)")
+    a.add_argument("--layers", type=int, default=d.layers, help="attention layers (default: %(default)s)")
+    a.add_argument("--hops", type=int, default=d.hops,
+                   help="neighbourhood each node attends to, in graph hops (default: %(default)s)")
+    a.add_argument("--mode", choices=("sparse", "full"), default=d.mode,
+                   help="sparse: attention along the graph (scales to genome size); full: every node to every node")
+    a.add_argument("--no-pathway-bias", action="store_true", help="do not favour attention within a pathway")
+    a.add_argument("--seed", type=int, default=d.seed, help="random seed; same inputs and seed give the same numbers")
+    a.add_argument("--top-k", type=int, default=20, help="rows in top-k tables (default: %(default)s)")
+    a.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+
+
+def _settings_from_args(args):
+    from core.attention.result import AttentionConfig
+    from core.errors import InputError
+    from core.pipeline import RunSettings
+
+    for name in ("heads", "d_model", "layers", "hops", "top_k"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+    if args.d_model % args.heads:
+        raise InputError(f"--d-model ({args.d_model}) must be a multiple of --heads ({args.heads})")
+    currency = None
+    if getattr(args, "currency_file", None):
+        try:
+            lines = Path(args.currency_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot be read ({exc})", args.currency_file) from None
+        currency = tuple(x.strip() for x in lines if x.strip() and not x.startswith("#"))
+    return RunSettings(
+        model=args.model,
+        conditions=tuple(s.strip() for s in args.conditions.split(",") if s.strip()),
+        carbon_normalised=args.carbon_normalised,
+        pfba=args.pfba,
+        filter_currency=not args.no_currency_filter,
+        currency_ids=currency,
+        attention=AttentionConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, hops=args.hops,
+                                  seed=args.seed, mode=args.mode, pathway_bias=not args.no_pathway_bias),
+        top_k=args.top_k,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.export import ALL_FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="metattn",
+        description="Metabolic Attention Studio: which parts of a metabolic network matter, and how that "
+                    "changes between growth conditions. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version="metattn 0.1.0")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end (bundled model, FBA, attention, analysis, every "
+                             "export, the window offscreen) and exit 0 only if all of it works")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="headless run: FBA, attention, analysis and exports into a folder",
+                         description="Load a model, solve FBA for each condition, run attention over the metabolic "
+                                     "graph, analyse it and write report.json, summary.md, figures and data to --out.")
+    _add_run_options(run)
+    run.add_argument("--out", "-o", type=Path, required=True, help="output folder (created if missing)")
+    run.add_argument("--formats", default=",".join(ALL_FORMATS),
+                     help=f"comma-separated subset of {','.join(ALL_FORMATS)} (default: all)")
+    run.add_argument("--force", action="store_true", help="replace files that already exist in --out")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    demo = sub.add_parser("demo", help="headless demo: iJO1366 on glucose, acetate and lactose into ./metattn-demo")
+    demo.add_argument("--out", "-o", type=Path, default=Path("metattn-demo"), help="output folder (default: %(default)s)")
+    demo.add_argument("--model", default="iJO1366", help="model (default: %(default)s)")
+
+    gui = sub.add_parser("gui", help="open the window (optionally load, run and save a screenshot)")
+    _add_run_options(gui, defaults_from_model=False)
+    gui.add_argument("--run", action="store_true", help="start the run as soon as the window is open")
+    gui.add_argument("--screenshot", type=Path, help="after the results show, save the whole window to this PNG and exit")
+
+    sub.add_parser("presets", help="list the growth-condition presets")
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from core.cli_progress import StopOnInterrupt, TerminalProgress
+    from core.errors import Cancelled, InputError
+    from core.export import ALL_FORMATS, write_outputs
+    from core.pipeline import run_pipeline
+
+    formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in ALL_FORMATS]
+    if unknown or not formats:
+        raise InputError(f"--formats: unknown format(s) {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(ALL_FORMATS)}")
+    settings = _settings_from_args(args)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    bar = TerminalProgress(enabled=not args.quiet)
+    with StopOnInterrupt() as stop:
+        try:
+            result = run_pipeline(settings, progress=lambda f, m: bar(f * 0.8, m), should_stop=stop)
+            paths = write_outputs(result, args.out, formats, force=args.force,
+                                  progress=lambda f, m: bar(0.8 + 0.2 * f, m), should_stop=stop)
+        except Cancelled:
+            bar.finish()
+            print("metattn: stopped (Ctrl-C); no partial files were left under final names", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    bar.finish()
+    for c in result.conditions:
+        measured = f", measured {c.condition.measured_growth:.3f}" if c.condition.measured_growth is not None else ""
+        print(f"  {c.name:<20} growth {c.growth_rate:.4f} 1/h ({c.status_text()}{measured})")
+    for note in result.notes:
+        print(f"  note: {note}")
+    print(f"Wrote {len(paths)} files to {args.out}:")
+    for p in paths:
+        print(f"  {p}")
+    return EXIT_OK
+
+
+def _cmd_presets() -> int:
+    from core.conditions import load_presets
+
+    for name, spec in load_presets().items():
+        carbon = ", ".join(f"{k} {v} mmol/gDW/h" for k, v in spec["carbon"].items())
+        print(f"{name:<18} {spec['description']} ({carbon})")
+    return EXIT_OK
+
+
+def _cmd_gui(args) -> int:
+    from app.launch import main as gui_main
+
+    return gui_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from core.errors import InputError
+
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.self_test:
+            from app.selftest import self_test
+
+            return self_test()
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "demo":
+            out = args.out
+            demo_args = ["run", "--model", args.model, "--conditions", "glucose,acetate,lactose", "--out", str(out)]
+            if out.exists():
+                demo_args.append("--force")
+            return main(demo_args)
+        if args.command == "presets":
+            return _cmd_presets()
+        if args.command == "gui":
+            return _cmd_gui(args)
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux") \
+                and os.environ.get("QT_QPA_PLATFORM") not in ("offscreen", "minimal", "xcb", "wayland"):
+            print("metattn: no screen found (DISPLAY is not set). Use `python main.py demo` for the headless demo, "
+                  "or `python main.py run --help`.", file=sys.stderr)
+            return EXIT_INPUT
+        return _cmd_gui(parser.parse_args(["gui"]))
+    except InputError as exc:
+        print(f"metattn: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("metattn: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("metattn: error: out of memory; try --mode sparse, fewer --hops or a smaller model", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

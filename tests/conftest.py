@@ -1,0 +1,33 @@
+"""Shared fixtures: the real bundled cobra models, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Keep tests off the user's real cache and settings; set before any project import.
+os.environ.setdefault("METATTN_CACHE_DIR", tempfile.mkdtemp(prefix="metattn-test-cache-"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def textbook():
+    from core.models import load_model
+
+    return load_model("textbook").model
+
+
+@pytest.fixture(scope="session")
+def ijo1366():
+    from core.models import load_model
+
+    return load_model("iJO1366").model
+
+
+@pytest.fixture(scope="session")
+def textbook_graph(textbook):
+    from core.graph import build_graph
+
+    return build_graph(textbook)
