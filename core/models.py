@@ -77,14 +77,39 @@ def sniff_format(data: bytes, path: Path) -> str:
         return "yaml"
     if ext == ".mat":
         return "mat"
-    if ext == ".json":
-        return "json"
-    if ext in (".xml", ".sbml"):
-        return "sbml"
+    if ext in (".json", ".xml", ".sbml"):
+        kind = "JSON" if ext == ".json" else "XML (SBML)"
+        raise InputError(f"the name says {kind} but the content is not ({_describe(head)})", path)
     # YAML documents usually start with a key or '---'.
     if head.startswith(b"---") or head.startswith(b"!!") or b":" in head.split(b"\n", 1)[0]:
         return "yaml"
     raise InputError("not a model file this tool can read (expected SBML, COBRA JSON, MAT or YAML)", path)
+
+
+def _describe(head: bytes) -> str:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data"
+    return f"text starting {head[:20].decode('utf-8', 'replace')!r}"
+
+
+def _sbml_problem(data: bytes) -> str | None:
+    """The first error libSBML reports for a document, in its own words."""
+    try:
+        import libsbml
+    except ImportError:
+        return None
+    doc = libsbml.readSBMLFromString(data.decode("utf-8", errors="replace"))
+    if doc.getModel() is None and doc.getNumErrors() == 0:
+        return "the XML holds no SBML model"
+    for i in range(doc.getNumErrors()):
+        err = doc.getError(i)
+        if err.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
+            return f"line {err.getLine()}: {err.getShortMessage() or err.getMessage().strip()}"
+    if doc.getModel() is None:
+        return "the XML holds no SBML model"
+    return None
 
 
 def cache_dir() -> Path:
@@ -136,6 +161,12 @@ def _parse(data: bytes, fmt: str, path: Path):
             raise
         except Exception as exc:  # COBRApy raises many types for bad files; all mean "not readable"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if fmt == "sbml":
+                cause = exc.__cause__ or exc.__context__
+                if isinstance(cause, KeyError):
+                    reason = f"a reaction refers to species {cause.args[0]!r}, which the model does not define"
+                else:
+                    reason = _sbml_problem(data) or reason.split(". Most likely")[0]
             raise InputError(f"could not be read as {fmt.upper()} ({reason[:200]})", path) from None
     if model is None:
         raise InputError(f"could not be read as {fmt.upper()}", path)
