@@ -92,10 +92,10 @@ def test_damaged_cache_entry_is_rebuilt(textbook, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content,problem", [
     (b"", "empty"),
-    (b"\x00\x01\x02garbage\xff" * 50, "could not be read"),
-    (b"<?xml version='1.0'?><html><body>not sbml</body></html>", "could not be read as SBML"),
+    (b"\x00\x01\x02garbage\xff" * 50, "the name says XML (SBML) but the content is not (binary data)"),
+    (b"<?xml version='1.0'?><html><body>not sbml</body></html>", "could not be read as SBML (line 1:"),
     (b'{"hello": "world"}', "could not be read as JSON"),
-])
+], ids=["empty", "binary", "html", "json"])
 def test_bad_files_name_the_file_and_problem(tmp_path, content, problem):
     path = tmp_path / "bad.xml"
     path.write_bytes(content)
