@@ -80,7 +80,7 @@ class ClusteringResult:
                 "node_types": {NODE_TYPE_NAMES[t]: int(types[t]) for t in range(2)},
                 "dominant_pathways": [{"pathway": str(names[i]), "nodes": int(counts[i]),
                                        "fraction": float(counts[i] / members.size)} for i in order],
-                "top_nodes": [self.labels.row(i, importance=self.importance_mean) for i in top],
+                "top_nodes": self.labels.table(top, importance=self.importance_mean),
             })
         return out
 
