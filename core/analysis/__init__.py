@@ -31,7 +31,8 @@ has ``rank``, ``index``, ``id``, ``name``, ``type`` and ``pathway`` before its v
     correlations        core.analysis.correlations: Pearson/Spearman of importance with degree,
                         stoichiometry and |flux| per condition and node subset, with p-values
     relationships       core.analysis.relationships: most similar nodes for the most important ones
-    conditions          core.analysis.conditions: top nodes per condition, biggest shifts per pair of
+                        (:func:`most_similar` answers any other node from the report's profiles)
+    conditions_comparison  core.analysis.conditions: top nodes per condition, biggest shifts per pair of
                         conditions (nodes and pathways, growth rates beside), cross-condition attention
     layers              core.analysis.layers: per-layer entropy, sparsity, top nodes, Jaccard overlaps
 """

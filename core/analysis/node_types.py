@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 from core.analysis._common import floats, nanmean
-from core.graph import METABOLITE, NODE_TYPE_NAMES, REACTION
+from core.graph import METABOLITE, REACTION
 
 MEASURES = ("importance", "entropy", "received", "drawn")
 
@@ -127,5 +127,4 @@ def node_type_measures(importance: np.ndarray, entropy: np.ndarray, received_mea
     return {"importance": importance, "entropy": ent, "received": received_mean, "drawn": drawn_mean}
 
 
-__all__ = ["NodeTypeComparison", "compare_node_types", "mann_whitney", "node_type_measures", "MEASURES",
-           "NODE_TYPE_NAMES"]
+__all__ = ["NodeTypeComparison", "compare_node_types", "mann_whitney", "node_type_measures", "MEASURES"]

@@ -11,7 +11,7 @@ import pytest
 from core.analysis import AnalysisReport, analyse, most_similar
 from core.errors import Cancelled
 from core.report import to_jsonable
-from tests.core.analysis.synthetic import attention_edge_index, edge_softmax, synthetic_attention
+from tests.core.analysis.synthetic import attention_edge_index, edge_softmax
 
 
 def _walk_rows(obj, key):

@@ -74,3 +74,16 @@ def test_pipes_in_names_do_not_break_tables(tiny):
     assert "A \\| left [A]" in text
     for table in _tables(text):
         assert len({_columns(line) for line in table}) == 1
+
+
+def test_summary_with_one_condition():
+    from core.analysis import analyse
+    from tests.core.analysis.conftest import TINY_ATTENTION_EDGES, TINY_W0, tiny_conditions, tiny_graph
+    from tests.core.analysis.synthetic import attention_from_weights
+
+    graph = tiny_graph()
+    att = attention_from_weights(graph, ("glucose",), TINY_ATTENTION_EDGES, TINY_W0[None, None, None, :])
+    conds = tiny_conditions()[:1]
+    text = summary_markdown(graph, conds, att, analyse(graph, conds, att, top_k=3), "tiny")
+    assert "Only one condition was analysed" in text
+    assert "How conditions draw on each other" not in text
