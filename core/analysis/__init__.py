@@ -57,9 +57,12 @@ from core.analysis.node_types import NodeTypeComparison, compare_node_types, nod
 from core.analysis.pathways import PathwayResult, pathway_attention
 from core.analysis.relationships import RelationshipResult, SimilarNodes, most_similar, node_relationships
 from core.analysis.sparsity import DEFAULT_THRESHOLDS, SparsityResult, attention_sparsity
-from core.errors import check_stop
+from core.errors import InputError, check_stop
 
 FORMAT_VERSION = 1
+# Analyses work on float64 copies of the weights; 150M values is ~1.2 GB per copy. Sparse attention on a
+# 22k-node model with 2 layers, 3 conditions and 8 heads keeps ~7M.
+MAX_WEIGHT_VALUES = 150_000_000
 
 __all__ = [
     "AnalysisReport", "analyse", "most_similar", "SimilarNodes", "NodeLabels", "AttentionEdges",
@@ -133,6 +136,10 @@ def analyse(graph, conditions: Sequence, attention, top_k: int = 20,
     """
     if tuple(attention.node_ids) != tuple(graph.node_ids):
         raise ValueError("attention was computed on a different graph (node ids differ)")
+    n_values = int(np.prod(np.shape(attention.self_attention)))
+    if n_values > MAX_WEIGHT_VALUES:
+        raise InputError(f"the attention run kept {n_values:,} weights, too many to analyse in memory "
+                         f"(at most {MAX_WEIGHT_VALUES:,}); use sparse mode, or keep fewer weight rows in full mode")
     from threadpoolctl import threadpool_limits
 
     # One BLAS/OpenMP thread: on two shared cores (and beside a busy GUI thread) k-means and the SVD

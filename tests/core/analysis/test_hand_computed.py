@@ -249,3 +249,13 @@ def test_full_report_on_tiny_case(tiny):
     assert sim.to_dict()["query"]["id"] == "R1"
     with pytest.raises(ValueError):
         most_similar(report, 0, by="colour")
+
+
+def test_too_many_weights_is_refused_before_any_work(monkeypatch, tiny):
+    import core.analysis as analysis
+    from core.errors import InputError
+
+    graph, conds, att = tiny
+    monkeypatch.setattr(analysis, "MAX_WEIGHT_VALUES", 10)
+    with pytest.raises(InputError, match="too many to analyse"):
+        analysis.analyse(graph, conds, att)
