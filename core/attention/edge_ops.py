@@ -1,0 +1,320 @@
+"""Math on attention edges: free functions, each tested on its own.
+
+Graph-structure helpers (:func:`symmetrise`, :func:`add_self_loops`, :func:`k_hop_edges`) work on
+numpy ``int64`` arrays because the graph lives in numpy; the attention kernels
+(:func:`edge_softmax`, :func:`edge_attention`) work on torch tensors and never build an N×N or
+[H, N, N] tensor. :func:`dense_masked_attention` is the O(N²) reference the tests and the benchmark
+compare against; nothing in the pipeline calls it.
+
+Convention (as PyG's): an edge ``(j, i)`` in ``edge_index[:, e]`` is source j -> target i, and
+target i *attends to* j. Softmax runs over the edges that share a target.
+
+Shapes (legend: N nodes, E edges, B batch (conditions), H heads, F head features):
+    edge_index   (2, E) int64, row 0 source j, row 1 target i
+    scores       (E, ...) float, e.g. (E, B, H); softmax over edges with the same target
+    q, k, v      (N, B, H, F) node-first, so a gather of the edges' endpoints is one row gather
+    weights      (E, B, H) float32; for every target, batch and head its incoming weights sum to 1
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+# Edges per chunk in the kernels: bounds the gathered [chunk, B, H, F] temporaries (~100 MB at
+# B=3, H=8, F=8) while keeping each chunk large enough that per-call overhead does not matter.
+EDGE_CHUNK = 1 << 17
+
+# torch warns once per process that sparse CSR tensors are "beta"; say it here, quietly, so the
+# warning never surfaces inside a caller (tests turn warnings from core into errors).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    torch.sparse_csr_tensor(torch.tensor([0, 1]), torch.tensor([0]), torch.ones(1), (1, 1), check_invariants=False)
+
+
+# --------------------------------------------------------------------------- structure (numpy)
+
+
+def _check_edge_index(edge_index: np.ndarray, num_nodes: int) -> np.ndarray:
+    edge_index = np.asarray(edge_index, dtype=np.int64).reshape(2, -1)
+    assert num_nodes >= 0, f"num_nodes must be >= 0, got {num_nodes}"
+    if edge_index.size:
+        assert edge_index.min() >= 0 and edge_index.max() < num_nodes, (
+            f"edge_index has node ids outside [0, {num_nodes})")
+    return edge_index
+
+
+def sort_edges(edge_index: np.ndarray) -> np.ndarray:
+    """Order of the edges sorted by (target, source): incoming edges of a node are contiguous."""
+    edge_index = np.asarray(edge_index)
+    return np.lexsort((edge_index[0], edge_index[1]))
+
+
+def symmetrise(edge_index: np.ndarray, num_nodes: int) -> np.ndarray:
+    """Every edge in both directions, duplicates removed, sorted by (target, source).
+
+    Self-loops present in the input are kept once. Returns (2, E') int64.
+    """
+    edge_index = _check_edge_index(edge_index, num_nodes)
+    both = np.concatenate([edge_index, edge_index[::-1]], axis=1)
+    key = np.unique(both[1] * max(num_nodes, 1) + both[0])  # sorted by target, then source
+    return np.stack([key % max(num_nodes, 1), key // max(num_nodes, 1)]).astype(np.int64)
+
+
+def add_self_loops(edge_index: np.ndarray, num_nodes: int) -> np.ndarray:
+    """Drop any existing self-loops, add exactly one per node, sort by (target, source)."""
+    edge_index = _check_edge_index(edge_index, num_nodes)
+    keep = edge_index[0] != edge_index[1]
+    loops = np.arange(num_nodes, dtype=np.int64)
+    out = np.concatenate([edge_index[:, keep], np.stack([loops, loops])], axis=1)
+    return out[:, sort_edges(out)]
+
+
+def adjacency(edge_index: np.ndarray, num_nodes: int) -> sp.csr_matrix:
+    """Undirected 0/1 adjacency (N, N) CSR without self-loops."""
+    sym = symmetrise(edge_index, num_nodes)
+    sym = sym[:, sym[0] != sym[1]]
+    data = np.ones(sym.shape[1], dtype=np.int32)
+    return sp.csr_matrix((data, (sym[1], sym[0])), shape=(num_nodes, num_nodes))
+
+
+def k_hop_pair_bound(edge_index: np.ndarray, num_nodes: int, k: int, hub_degree: int | None) -> int:
+    """An upper bound on the directed pairs :func:`k_hop_edges` returns, computed in O(N + E).
+
+    Counts walks instead of distinct pairs: walks of length t through non-hub middles, summed over
+    t = 1..k. Cheap enough to run before deciding whether the neighbourhoods may be built.
+    """
+    adj = adjacency(edge_index, num_nodes)
+    degree = np.diff(adj.indptr).astype(np.float64)
+    middle = degree.copy() if hub_degree is None else np.where(degree > hub_degree, 0.0, degree)
+    ones = np.ones(num_nodes)
+    walks = adj @ ones  # walks of length 1 ending at each node
+    total = float(walks.sum())
+    for _ in range(k - 1):
+        walks = adj @ np.where(middle > 0, walks, 0.0)
+        total += float(walks.sum())
+    return int(min(total, float(num_nodes) * num_nodes))
+
+
+def k_hop_edges(edge_index: np.ndarray, num_nodes: int, k: int = 1, hub_degree: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of nodes at most ``k`` steps apart in the undirected graph, hubs pruned as middle steps.
+
+    A path i - m_1 - ... - m_{t-1} - j counts only when every middle node m has degree (distinct
+    neighbours) <= ``hub_degree``; hubs are still reachable as endpoints. ``hub_degree=None`` prunes
+    nothing (use :func:`k_hop_pair_bound` first: unpruned 2-hop neighbourhoods of metabolic graphs
+    explode through currency metabolites).
+
+    Returns ``(edge_index, hops)``: (2, E) int64 in both directions, no self-loops, sorted by
+    (target, source), and (E,) int64 the shortest allowed path length (1..k).
+    """
+    assert k >= 1, f"k must be >= 1, got {k}"
+    adj = adjacency(edge_index, num_nodes)
+    if num_nodes == 0:
+        return np.zeros((2, 0), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    degree = np.diff(adj.indptr)
+    allowed = np.ones(num_nodes, dtype=bool) if hub_degree is None else degree <= hub_degree
+    nodes = np.arange(num_nodes)
+    keep_rows = sp.csr_matrix((allowed.astype(np.int32), (nodes, nodes)), shape=(num_nodes, num_nodes))
+    through = (keep_rows @ adj).tocsr()  # no step out of a hub
+    # Breadth-first over pairs: the prefix of a shortest allowed path is itself shortest and
+    # allowed, so pairs first reached at t+1 are one step from pairs first reached at t.
+    reach = (adj + sp.identity(num_nodes, dtype=np.int32, format="csr")).tocsr()
+    frontier = adj.copy()
+    dist = adj.copy()  # value = hop count
+    for t in range(2, k + 1):
+        step = (frontier @ through).tocsr()
+        step.data[:] = 1
+        new = (step - step.multiply(reach)).tocsr()
+        new.eliminate_zeros()
+        if new.nnz == 0:
+            break
+        new.data[:] = 1
+        reach = (reach + new).tocsr()
+        dist = (dist + new * t).tocsr()
+        frontier = new
+    dist = dist.tocoo()
+    target, source, h = dist.row.astype(np.int64), dist.col.astype(np.int64), dist.data.astype(np.int64)
+    keep = target != source
+    out = np.stack([source[keep], target[keep]])
+    order = sort_edges(out)
+    return out[:, order], h[keep][order]
+
+
+# --------------------------------------------------------------------------- kernels (torch)
+
+
+def edge_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Softmax of ``scores`` (E, ...) over the edges that share ``index`` (E,) (their target).
+
+    Hand-written scatter softmax: per-target max (``scatter_reduce`` amax, detached: softmax does not
+    depend on it), exp, per-target sum by ``index_add``. Every target that has at least one edge gets
+    weights summing to 1; differentiable in ``scores``.
+    """
+    assert scores.shape[0] == index.shape[0], (
+        f"scores has {scores.shape[0]} rows but index has {index.shape[0]}")
+    rest = scores.shape[1:]
+    with torch.no_grad():
+        idx = index.view(-1, *([1] * len(rest))).expand_as(scores)
+        peak = scores.new_full((num_nodes, *rest), -math.inf)
+        peak.scatter_reduce_(0, idx, scores.detach(), reduce="amax", include_self=True)
+    ex = (scores - peak.index_select(0, index)).exp()  # [E, ...]
+    total = scores.new_zeros((num_nodes, *rest)).index_add_(0, index, ex)
+    return ex / total.index_select(0, index)
+
+
+def _csr_rows(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor | None:
+    """CSR row pointers (N + 1,) when the edges are sorted by (target, source), else None."""
+    src, dst = edge_index[0], edge_index[1]
+    if src.numel() > 1:
+        key = dst * max(num_nodes, 1) + src
+        if not bool((key[1:] > key[:-1]).all()):
+            return None
+    rows = torch.zeros(num_nodes + 1, dtype=torch.int64)
+    rows[1:] = torch.bincount(dst, minlength=num_nodes).cumsum(0)
+    return rows
+
+
+def _csr(rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
+    return torch.sparse_csr_tensor(rows, cols, values, (n, n), check_invariants=False)
+
+
+def edge_scores(q: torch.Tensor, k: torch.Tensor, edge_index: torch.Tensor,
+                rows: torch.Tensor | None = None) -> torch.Tensor:
+    """Scaled dot products q_i · k_j / sqrt(F) for every edge j -> i: (E, B, H).
+
+    With ``rows`` (CSR row pointers of edges sorted by target, see :func:`sorted_rows`) the products
+    are computed only at the edges by ``torch.sparse.sampled_addmm``, one (batch, head) at a time,
+    without any [E, F] temporary. Otherwise the endpoints are gathered in chunks of
+    :data:`EDGE_CHUNK` edges.
+    """
+    assert q.dim() == 4 and q.shape == k.shape, f"q and k must be (N, B, H, F), got {tuple(q.shape)}, {tuple(k.shape)}"
+    n, b, h, f = q.shape
+    n_edges = edge_index.shape[1]
+    scale = 1.0 / math.sqrt(f)
+    if n_edges == 0:
+        return q.new_zeros((0, b, h))
+    src, dst = edge_index[0], edge_index[1]
+    if rows is not None:
+        qh = (q * scale).reshape(n, b * h, f).transpose(0, 1)  # [BH, N, F]
+        kh = k.reshape(n, b * h, f).permute(1, 2, 0)  # [BH, F, N]
+        pattern = _csr(rows, src, q.new_zeros(n_edges), n)
+        out = torch.stack([torch.sparse.sampled_addmm(pattern, qh[j], kh[j], beta=0.0).values()
+                           for j in range(b * h)], dim=1)  # [E, BH]
+        return out.view(n_edges, b, h)
+    parts = []
+    for start in range(0, n_edges, EDGE_CHUNK):
+        s, d = src[start:start + EDGE_CHUNK], dst[start:start + EDGE_CHUNK]
+        parts.append((q.index_select(0, d) * k.index_select(0, s)).sum(-1))  # [e, B, H]
+    return (torch.cat(parts) if len(parts) > 1 else parts[0]) * scale
+
+
+def edge_aggregate(weights: torch.Tensor, v: torch.Tensor, edge_index: torch.Tensor,
+                   rows: torch.Tensor | None = None) -> torch.Tensor:
+    """out_i = sum over edges j -> i of weights[e] * v_j: (N, B, H, F).
+
+    With ``rows`` one sparse CSR × dense product per (batch, head); otherwise chunked ``index_add``.
+    """
+    n, b, h, f = v.shape
+    assert weights.shape == (edge_index.shape[1], b, h), (
+        f"weights {tuple(weights.shape)} do not match E={edge_index.shape[1]} and v {tuple(v.shape)}")
+    src, dst = edge_index[0], edge_index[1]
+    if rows is not None and src.numel():
+        vh = v.reshape(n, b * h, f)
+        wh = weights.reshape(-1, b * h).t()  # [BH, E]
+        out = torch.stack([_csr(rows, src, wh[j], n) @ vh[:, j] for j in range(b * h)], dim=1)  # [N, BH, F]
+        return out.view(n, b, h, f)
+    out = v.new_zeros(v.shape)
+    for start in range(0, src.shape[0], EDGE_CHUNK):
+        s, d = src[start:start + EDGE_CHUNK], dst[start:start + EDGE_CHUNK]
+        msg = v.index_select(0, s) * weights[start:start + EDGE_CHUNK].unsqueeze(-1)  # [e, B, H, F]
+        out = out.index_add(0, d, msg)
+    return out
+
+
+def sorted_rows(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor | None:
+    """CSR row pointers (N + 1,) if ``edge_index`` is sorted by (target, source) without duplicates,
+    else None (the kernels then gather per edge instead)."""
+    return _csr_rows(edge_index, num_nodes)
+
+
+def edge_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, edge_index: torch.Tensor,
+                   bias: torch.Tensor | None = None, dropout: float = 0.0, training: bool = False,
+                   rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Graph-masked multi-head attention computed per edge.
+
+    ``bias`` (E, H) or (E, B, H) is added to the scores before the softmax. Dropout (training only)
+    acts on the weights used for the output; the returned weights are the softmax itself. ``rows``
+    from :func:`sorted_rows` selects the sparse-CSR kernels (same numbers to float rounding).
+    Returns ``(out (N, B, H, F), weights (E, B, H))``.
+    """
+    assert q.dim() == 4 and q.shape == k.shape == v.shape, "q, k, v must all be (N, B, H, F)"
+    assert edge_index.dim() == 2 and edge_index.shape[0] == 2, "edge_index must be (2, E)"
+    n = q.shape[0]
+    scores = edge_scores(q, k, edge_index, rows)  # [E, B, H]
+    if bias is not None:
+        scores = scores + (bias.unsqueeze(1) if bias.dim() == 2 else bias)
+    weights = edge_softmax(scores, edge_index[1], n)  # [E, B, H]
+    used = torch.nn.functional.dropout(weights, dropout, training) if training and dropout > 0 else weights
+    return edge_aggregate(used, v, edge_index, rows), weights
+
+
+def attention_received(weights: torch.Tensor, edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """How much attention each node receives from *other* nodes: (N, ...) summing ``weights``
+    (E, ...) over the edges leaving it, self-loops left out."""
+    src, dst = edge_index[0], edge_index[1]
+    others = (src != dst).to(weights.dtype).view(-1, *([1] * (weights.dim() - 1)))
+    return weights.new_zeros((num_nodes, *weights.shape[1:])).index_add(0, src, weights * others)
+
+
+def full_attention_received(q: torch.Tensor, k: torch.Tensor, max_bytes: int = 1 << 26) -> torch.Tensor:
+    """Attention received from other nodes under *unmasked* softmax attention: (N, B, H).
+
+    ``q``, ``k`` are (B, H, N, F). Target rows are processed in chunks of at most ``max_bytes`` of
+    weights, so the N×N matrix is never held; the cost is one more O(N²) pass.
+    """
+    b, h, n, f = q.shape
+    chunk = max(1, int(max_bytes // max(1, 4 * b * h * n)))
+    scale = 1.0 / math.sqrt(f)
+    total = q.new_zeros((b, h, n))
+    kt = k.transpose(-1, -2)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        w = torch.softmax((q[:, :, start:stop] * scale) @ kt, dim=-1)  # [B, H, r, N]
+        total = total + w.sum(2)
+        own = torch.arange(start, stop)
+        total[:, :, own] -= w[:, :, own - start, own]
+    return total.permute(2, 0, 1)
+
+
+def full_attention_rows(q: torch.Tensor, k: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Unmasked attention weights of the target ``rows`` (R,) over all N sources, per edge:
+    (R * N, B, H), ordered target-major as :func:`core.attention.attention_graph.full_attention_graph`
+    lists the edges. ``q``, ``k`` are (B, H, N, F)."""
+    b, h, n, f = q.shape
+    w = torch.softmax((q[:, :, rows] / math.sqrt(f)) @ k.transpose(-1, -2), dim=-1)  # [B, H, R, N]
+    return w.permute(2, 3, 0, 1).reshape(rows.shape[0] * n, b, h)
+
+
+def dense_masked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, edge_index: torch.Tensor,
+                           bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reference: the same attention with an N×N mask and materialised [B, H, N, N] weights.
+
+    O(N²) memory; for tests and the benchmark only. Returns ``(out (N, B, H, F), weights (E, B, H))``
+    with the weights read back at the edges.
+    """
+    n, b, h, f = q.shape
+    qb, kb, vb = (t.permute(1, 2, 0, 3) for t in (q, k, v))  # [B, H, N, F]
+    scores = qb @ kb.transpose(-1, -2) / math.sqrt(f)  # [B, H, N(target), N(source)]
+    src, dst = edge_index[0], edge_index[1]
+    full_bias = scores.new_full((b, h, n, n), -math.inf)
+    edge_bias = torch.zeros(edge_index.shape[1], b, h, dtype=q.dtype) if bias is None else (
+        bias.unsqueeze(1).expand(-1, b, -1) if bias.dim() == 2 else bias)
+    full_bias[:, :, dst, src] = edge_bias.permute(1, 2, 0)  # [B, H, E]
+    weights = torch.softmax(scores + full_bias, dim=-1).nan_to_num(0.0)  # rows without edges -> 0
+    out = (weights @ vb).permute(2, 0, 1, 3)  # [N, B, H, F]
+    return out, weights[:, :, dst, src].permute(2, 0, 1)

@@ -1,0 +1,155 @@
+"""The math helpers on their own: structure (numpy) and kernels (torch) against references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.attention.edge_ops import (add_self_loops, attention_received, dense_masked_attention, edge_attention,
+                                     edge_softmax, full_attention_received, full_attention_rows, k_hop_edges,
+                                     k_hop_pair_bound, sorted_rows, symmetrise)
+
+
+def pairs(edge_index) -> set[tuple[int, int]]:
+    return {(int(s), int(t)) for s, t in np.asarray(edge_index).T}
+
+
+def undirected(*edges) -> set[tuple[int, int]]:
+    return {(a, b) for a, b in edges} | {(b, a) for a, b in edges}
+
+
+def test_symmetrise_dedupes_and_sorts_by_target():
+    ei = np.array([[0, 1, 1, 2], [1, 0, 2, 2]])  # 0->1 and 1->0 twice over, a self-loop 2->2
+    out = symmetrise(ei, 3)
+    assert pairs(out) == {(0, 1), (1, 0), (1, 2), (2, 1), (2, 2)}
+    assert out.shape[1] == 5
+    key = out[1] * 3 + out[0]
+    assert np.all(np.diff(key) > 0)
+
+
+def test_add_self_loops_replaces_existing_loops():
+    ei = np.array([[0, 2, 1], [1, 2, 0]])
+    out = add_self_loops(ei, 3)
+    assert pairs(out) == {(0, 1), (1, 0), (0, 0), (1, 1), (2, 2)}
+    assert out.shape[1] == 5
+    assert np.all(np.diff(out[1] * 3 + out[0]) > 0)
+    assert add_self_loops(np.zeros((2, 0), dtype=np.int64), 2).tolist() == [[0, 1], [0, 1]]
+
+
+# 0 - 1 - 2 - 3 is a path; 4 is a hub (degree 4 > hub_degree 3) joined to 0, 2, 5 and 6.
+HUB_GRAPH = np.array([[0, 1, 2, 4, 4, 4, 4], [1, 2, 3, 0, 2, 5, 6]])
+ONE_HOP = undirected((0, 1), (1, 2), (2, 3), (0, 4), (2, 4), (4, 5), (4, 6))
+
+
+def test_k_hop_with_hub_pruning_hand_computed():
+    ei, hops = k_hop_edges(HUB_GRAPH, 7, k=2, hub_degree=3)
+    # Middle steps allowed through 0, 1, 2, 3, 5, 6 but never through the hub 4:
+    # via 1: 0~2; via 2 (degree 3): 1~3, 1~4, 3~4; via 0: 1~4 again. Not 0~5, 0~6, 2~5, 2~6, 5~6.
+    two = undirected((0, 2), (1, 3), (1, 4), (3, 4))
+    assert pairs(ei) == ONE_HOP | two
+    by_pair = {(int(s), int(t)): int(h) for (s, t), h in zip(ei.T, hops)}
+    assert all(by_pair[p] == 1 for p in ONE_HOP) and all(by_pair[p] == 2 for p in two)
+    assert np.all(np.diff(ei[1] * 7 + ei[0]) > 0)
+
+
+def test_k_hop_three_hops_and_unpruned():
+    ei, hops = k_hop_edges(HUB_GRAPH, 7, k=3, hub_degree=3)
+    by_pair = {(int(s), int(t)): int(h) for (s, t), h in zip(ei.T, hops)}
+    # The only 3-hop pair: 0 - 1 - 2 - 3 (paths through the hub are not allowed).
+    assert {p for p, h in by_pair.items() if h == 3} == undirected((0, 3))
+    ei_all, _ = k_hop_edges(HUB_GRAPH, 7, k=2, hub_degree=None)
+    assert pairs(ei_all) == ONE_HOP | undirected((0, 2), (1, 3), (1, 4), (3, 4), (0, 5), (0, 6), (2, 5), (2, 6),
+                                                   (5, 6))
+
+
+def test_k_hop_one_is_the_symmetrised_graph_and_bound_holds():
+    ei, hops = k_hop_edges(HUB_GRAPH, 7, k=1)
+    assert pairs(ei) == ONE_HOP and set(hops.tolist()) == {1}
+    for k, hub in ((1, None), (2, 3), (2, None), (3, 3)):
+        ei, _ = k_hop_edges(HUB_GRAPH, 7, k=k, hub_degree=hub)
+        assert k_hop_pair_bound(HUB_GRAPH, 7, k, hub) >= ei.shape[1]
+
+
+def reference_softmax(scores, index, n):
+    out = torch.zeros_like(scores)
+    for i in range(n):
+        sel = index == i
+        if sel.any():
+            out[sel] = torch.softmax(scores[sel], dim=0)
+    return out
+
+
+def test_edge_softmax_matches_per_group_softmax():
+    gen = torch.Generator().manual_seed(0)
+    index = torch.tensor([0, 0, 1, 2, 2, 2, 4])  # node 3 has no edges
+    scores = torch.randn(7, 3, 2, generator=gen) * 10
+    scores[1, 0, 0] = 80.0  # large values must not overflow
+    out = edge_softmax(scores, index, 5)
+    torch.testing.assert_close(out, reference_softmax(scores, index, 5), rtol=1e-6, atol=1e-6)
+    sums = torch.zeros(5, 3, 2).index_add_(0, index, out)
+    torch.testing.assert_close(sums[[0, 1, 2, 4]], torch.ones(4, 3, 2))
+
+
+def test_edge_softmax_gradient():
+    index = torch.tensor([0, 0, 1, 1, 1])
+    scores = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda s: edge_softmax(s, index, 2), (scores,))
+
+
+def random_qkv(n, b=2, h=3, f=4, seed=0, dtype=torch.float32):
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.randn(n, b, h, f, generator=gen, dtype=dtype) for _ in range(3)]
+
+
+@pytest.mark.parametrize("use_rows", [True, False])
+def test_edge_attention_matches_dense_masked_reference(use_rows):
+    n = 7
+    ei = torch.from_numpy(add_self_loops(symmetrise(HUB_GRAPH, n), n))
+    q, k, v = random_qkv(n)
+    bias = torch.randn(ei.shape[1], 3, generator=torch.Generator().manual_seed(1))
+    rows = sorted_rows(ei, n) if use_rows else None
+    out, w = edge_attention(q, k, v, ei, bias, rows=rows)
+    ref_out, ref_w = dense_masked_attention(q, k, v, ei, bias)
+    torch.testing.assert_close(w, ref_w, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(out, ref_out, rtol=1e-5, atol=1e-5)
+    assert w.shape == (ei.shape[1], 2, 3)
+
+
+def test_sorted_rows_only_for_sorted_edges():
+    ei = torch.tensor([[1, 0, 0], [0, 0, 1]])  # (1->0), (0->0), (0->1): target 0 sources 1 then 0
+    assert sorted_rows(ei, 2) is None
+    rows = sorted_rows(torch.tensor([[0, 1, 0], [0, 0, 1]]), 2)
+    assert rows.tolist() == [0, 2, 3]
+
+
+def test_csr_and_gather_paths_have_the_same_gradients():
+    n = 7
+    ei = torch.from_numpy(add_self_loops(symmetrise(HUB_GRAPH, n), n))
+    grads = []
+    for rows in (sorted_rows(ei, n), None):
+        q, k, v = (t.requires_grad_() for t in random_qkv(n, dtype=torch.float64))
+        out, w = edge_attention(q, k, v, ei, rows=rows)
+        (out.sin().sum() + (w * w).sum()).backward()
+        grads.append([t.grad for t in (q, k, v)])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b)
+
+
+def test_attention_received_leaves_out_self_loops():
+    ei = torch.tensor([[0, 1, 1, 0], [0, 0, 1, 1]])
+    w = torch.tensor([[0.25], [0.75], [0.4], [0.6]])
+    got = attention_received(w, ei, 2)
+    assert got[:, 0].tolist() == pytest.approx([0.6, 0.75])
+
+
+def test_full_attention_helpers_match_dense():
+    b, h, n, f = 2, 3, 9, 4
+    gen = torch.Generator().manual_seed(2)
+    q, k = torch.randn(b, h, n, f, generator=gen), torch.randn(b, h, n, f, generator=gen)
+    w = torch.softmax(q @ k.transpose(-1, -2) / 2.0, dim=-1)  # [B, H, target, source]
+    received = w.sum(2) - torch.diagonal(w, dim1=2, dim2=3)
+    torch.testing.assert_close(full_attention_received(q, k, max_bytes=200), received.permute(2, 0, 1))
+    rows = torch.tensor([1, 5])
+    got = full_attention_rows(q, k, rows).view(2, n, b, h)
+    torch.testing.assert_close(got, w[:, :, rows].permute(2, 3, 0, 1))
