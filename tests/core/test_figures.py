@@ -15,19 +15,26 @@ from core import figures as F
 from core.export import export_figure_png
 from core.figures._style import plain
 from core.layout import graph_arrays, neighbourhood
-from tests.core.test_layout import random_attention
+
+
+def pipeline(conditions: tuple[str, ...], model: str = "textbook"):
+    """(graph, condition results, attention, analysis) from the real pipeline, on one torch thread."""
+    import torch
+
+    from core.pipeline import RunSettings, run_pipeline
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        r = run_pipeline(RunSettings(model=model, conditions=conditions, top_k=10))
+    finally:
+        torch.set_num_threads(threads)
+    return r.graph, r.usable_conditions, r.attention, r.analysis
 
 
 @pytest.fixture(scope="module")
-def run(textbook):
-    from core.analysis import analyse
-    from core.conditions import resolve_conditions, solve_conditions
-    from core.graph import build_graph, remove_currency
-
-    graph = remove_currency(build_graph(textbook))
-    conds = solve_conditions(textbook, resolve_conditions(textbook, "glucose,acetate"))
-    att = random_attention(graph, tuple(c.name for c in conds), layers=2, heads=4, seed=1)
-    return graph, conds, att, analyse(graph, conds, att, top_k=10)
+def run():
+    return pipeline(("glucose", "acetate"))
 
 
 def check_png(fig, path) -> np.ndarray:
@@ -160,28 +167,8 @@ def test_figures_build_in_parallel_threads(run, tmp_path):
     assert np.array_equal(a, b)
 
 
-def test_single_condition_figures_say_there_is_nothing_to_compare(run, tmp_path):
-    from core.analysis import analyse
-
-    graph, conds, _, _ = run
-    att = random_attention(graph, (conds[0].name,), layers=1, heads=2)
-    rep = analyse(graph, conds[:1], att, top_k=5)
+def test_single_condition_figures_say_there_is_nothing_to_compare(tmp_path):
+    _, _, _, rep = pipeline(("glucose",))
     fig = F.shifts_figure(rep.conditions)
     assert "nothing to compare" in fig.axes[0].texts[0].get_text()
     check_png(F.layer_figure(rep.entropy, rep.sparsity, rep.layers), tmp_path / "one_layer.png")
-
-
-@pytest.mark.slow
-def test_genome_scale_heatmap_is_fast_and_bounded(ijo1366, tmp_path):
-    import time
-
-    from core.graph import build_graph, remove_currency
-
-    graph = remove_currency(build_graph(ijo1366))
-    att = random_attention(graph, ("a", "b", "c"), layers=1, heads=2)
-    t0 = time.perf_counter()
-    fig = F.attention_heatmap(graph, att)
-    export_figure_png(fig, tmp_path / "big.png")
-    assert time.perf_counter() - t0 < 10.0
-    assert fig.axes[0].images[0].get_array().shape == (1500, 1500)
-    check_png(fig, tmp_path / "big.png")
