@@ -31,9 +31,25 @@ class AttentionConfig:
     pathway_bias: bool = True
     seed: int = 0
     mode: str = "sparse"  # "sparse" (graph-masked, per edge) or "full" (SDPA, unmasked)
+    # Added with the attention core (issue 3):
+    memory_budget_gb: float = 4.0  # refuse up front a request that would materialise more than this
+    weight_rows: tuple[str, ...] = ()  # full mode: node ids whose weight rows to keep; () = every row
+    ffn_mult: int = 2  # feed-forward width = ffn_mult * d_model
+    top_compartments: int = 8  # feature columns for the most common compartments
+    top_pathways: int = 16  # feature columns for the most common pathways (the rest hashed)
+    pathway_hash_buckets: int = 8
+    pretrain_steps: int = 0  # optional masked-flux reconstruction steps before the run (0 = untrained)
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AttentionConfig":
+        """Inverse of :meth:`to_dict`; unknown keys (from a newer version) are ignored."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "weight_rows" in known:
+            known["weight_rows"] = tuple(known["weight_rows"] or ())
+        return cls(**known)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +65,10 @@ class AttentionResult:
     node_features: np.ndarray  # (C, N, D_in) float32
     embeddings: np.ndarray  # (C, N, D) float32
     feature_names: tuple[str, ...] = field(default=())
+    # Added with the attention core (issue 3):
+    fused: np.ndarray | None = None  # (N, D) float32, one representation per node, conditions combined
+    edge_hops: np.ndarray | None = None  # (E,) int8, 0 self-loop, 1 metabolic edge, t hops
+    timings: dict = field(default_factory=dict)  # seconds per stage; not part of to_dict()
 
     @property
     def n_layers(self) -> int:
@@ -69,3 +89,18 @@ class AttentionResult:
     @property
     def n_nodes(self) -> int:
         return len(self.node_ids)
+
+    def to_dict(self, top: int = 10) -> dict:
+        """JSON-ready summary: config, shapes, feature names and each condition's most important nodes
+        (the full arrays go to attention.npz, see docs/attention_npz.md)."""
+        top_nodes = {}
+        for c, name in enumerate(self.condition_names):
+            order = np.argsort(-self.importance[c], kind="stable")[:top]
+            top_nodes[name] = [{"id": self.node_ids[i], "importance": float(self.importance[c, i])} for i in order]
+        return {
+            "config": self.config.to_dict(),
+            "conditions": list(self.condition_names),
+            "layers": self.n_layers, "heads": self.n_heads, "nodes": self.n_nodes, "edges": self.n_edges,
+            "feature_names": list(self.feature_names),
+            "top_importance": top_nodes,
+        }
