@@ -6,6 +6,7 @@
   (read back with ``allow_pickle=False``).
 * :func:`neighbourhood` picks the subgraph worth drawing: the top-k most important nodes (or one
   chosen node) plus the neighbours they attend to most, with per-edge attention weights.
+* :func:`whole_graph` wraps the entire graph the same way, for whole-network views.
 * :func:`graph_arrays` turns a neighbourhood into the arrays pyqtgraph's ``GraphItem.setData`` takes
   (``pos``, ``adj``, per-edge pens, per-node symbols/sizes/brushes); the matplotlib and plotly
   network figures draw from the same arrays so every view agrees.
@@ -312,6 +313,27 @@ def neighbourhood(graph, attention, centre: int | str | None = None, top_k: int 
         ids=tuple(graph.node_ids[i] for i in nodes), names=tuple(graph.node_names[i] for i in nodes),
         types=np.asarray(graph.node_types)[nodes].astype(np.int8), condition=cond_name,
         layer=int(layer) if layer >= 0 else attention.n_layers + int(layer), head=head,
+    )
+
+
+def whole_graph(graph, attention=None, condition: int = 0, layer: int = -1, head: int | None = None) -> Neighbourhood:
+    """Every node and graph edge as a :class:`Neighbourhood`, weighted by attention when given (else
+    zeros), for views of the whole network."""
+    n = graph.n_nodes
+    if attention is not None:
+        assert attention.n_nodes == n, f"attention has {attention.n_nodes} nodes, the graph {n}"
+        edge_w = graph_edge_attention(graph, attention, condition, layer, head).astype(np.float32)
+        node_w = np.asarray(attention.importance[condition], dtype=np.float32)
+        cond_name = attention.condition_names[condition]
+        layer_no = int(layer) if layer >= 0 else attention.n_layers + int(layer)
+    else:
+        edge_w, node_w, cond_name, layer_no = (np.zeros(graph.n_edges, np.float32), np.zeros(n, np.float32), "",
+                                               int(layer))
+    return Neighbourhood(
+        nodes=np.arange(n, dtype=np.int64), edges=np.asarray(graph.edge_index, dtype=np.int64).T.copy(),
+        edge_weight=edge_w, node_weight=node_w, is_seed=np.zeros(n, dtype=bool), ids=tuple(graph.node_ids),
+        names=tuple(graph.node_names), types=np.asarray(graph.node_types, dtype=np.int8), condition=cond_name,
+        layer=layer_no, head=head,
     )
 
 

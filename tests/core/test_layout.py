@@ -9,7 +9,7 @@ from core.attention.result import AttentionConfig, AttentionResult
 from core.graph import remove_currency
 from core.layout import (
     PEN_DTYPE, canonical_edges, clear_layout_cache, edge_lookup, graph_arrays, graph_edge_attention,
-    heatmap_grid, layout, layout_key, neighbourhood, pathway_order,
+    heatmap_grid, layout, layout_key, neighbourhood, pathway_order, whole_graph,
 )
 
 
@@ -175,6 +175,17 @@ def test_graph_arrays_for_pyqtgraph(graph, attention):
     assert set(arr.setdata_kwargs()) >= {"pos", "adj", "pen", "symbol", "size", "symbolBrush"}
     fixed = graph_arrays(nbh, pos=np.zeros((k, 2)))
     assert (fixed.pos == 0).all()
+
+
+def test_whole_graph_arrays(graph, attention):
+    nbh = whole_graph(graph, attention, condition=1)
+    assert nbh.n_nodes == graph.n_nodes and nbh.n_edges == graph.n_edges
+    assert np.array_equal(nbh.edges, graph.edge_index.T)
+    assert np.allclose(nbh.edge_weight, graph_edge_attention(graph, attention, condition=1))
+    arr = graph_arrays(nbh, pos=layout(graph))
+    assert arr.pos.shape == (graph.n_nodes, 2) and arr.adj.shape == (graph.n_edges, 2)
+    bare = graph_arrays(whole_graph(graph))
+    assert (bare.edge_strength == 0).all() and (bare.sizes == 8).all()
 
 
 def test_pathway_order_blocks(graph):
