@@ -82,8 +82,16 @@ def heatmap_figure(graph, attention, layer: int = -1, max_edges: int = MAX_HEATM
             buttons=[dict(label=cn, method="restyle",
                           args=[{"marker.color": [np.round(w[c, keep], 5).tolist()]}])
                      for c, cn in enumerate(cond_names)])])
-    ticks = dict(tickmode="array", tickvals=order.centres.tolist(),
-                 ticktext=[esc(p, 28) for p in order.names], tickfont=dict(size=8), showgrid=False, zeroline=False)
+    # Pathway names on the axes, thinned so neighbours do not overprint (about 12 px per label on a
+    # ~700 px axis); the hidden ones still have their separator lines.
+    labelled, last = [], -np.inf
+    for b, centre in enumerate(order.centres.tolist()):
+        if centre - last >= n * 12.0 / 700.0:
+            labelled.append(b)
+            last = centre
+    ticks = dict(tickmode="array", tickvals=[float(order.centres[b]) for b in labelled],
+                 ticktext=[esc(order.names[b], 28) for b in labelled], tickfont=dict(size=8), showgrid=False,
+                 zeroline=False)
     lines = [dict(type="line", xref="x", yref="y", x0=b - 0.5, x1=b - 0.5, y0=-0.5, y1=n - 0.5,
                   line=dict(color="#bbbbbb", width=0.5)) for b in order.starts[1:-1].tolist()]
     lines += [dict(type="line", xref="x", yref="y", y0=b - 0.5, y1=b - 0.5, x0=-0.5, x1=n - 0.5,
@@ -92,7 +100,7 @@ def heatmap_figure(graph, attention, layer: int = -1, max_edges: int = MAX_HEATM
     fig.update_layout(
         title=dict(text=f"Attention between nodes, layer {layer_no + 1}, mean over heads{shown}<br>"
                         f"<sub>rows attend to columns (hover: attending → attended); nodes sorted by pathway; menu: colour by condition</sub>"),
-        xaxis=dict(title="attended to (source)", range=[-0.5, n - 0.5], **ticks),
+        xaxis=dict(title="attended to (source)", range=[-0.5, n - 0.5], tickangle=90, **ticks),
         yaxis=dict(title="attending (target)", range=[n - 0.5, -0.5], scaleanchor="x", **ticks),
         shapes=lines, height=900, width=1000, plot_bgcolor="white", margin=dict(l=200, b=200))
     return fig
@@ -190,10 +198,11 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
                             if len(comparison.pairs) else ""),
         "Cross-condition attention (row draws on column)"))
     all_names = [esc(c.name, 30) for c in conditions]
-    fig.add_trace(go.Bar(x=all_names, y=[c.growth_rate for c in conditions], name="FBA growth",
-                         text=[esc(c.status_text(), 60) for c in conditions],
-                         hovertemplate="%{x}: %{y:.4f} 1/h<br>%{text}<extra></extra>",
-                         marker_color=CONDITION_COLOURS[0]), row=1, col=1)
+    colour = {name: CONDITION_COLOURS[c % len(CONDITION_COLOURS)] for c, name in enumerate(comparison.condition_names)}
+    fig.add_trace(go.Bar(x=all_names, y=[c.growth_rate for c in conditions], name="FBA growth", showlegend=False,
+                         customdata=[esc(c.status_text(), 60) for c in conditions],
+                         hovertemplate="%{x}: FBA %{y:.4f} 1/h<br>%{customdata}<extra></extra>",
+                         marker_color=[colour.get(c.name, "#8c8c8c") for c in conditions]), row=1, col=1)
     measured = [c.condition.measured_growth for c in conditions]
     if any(m is not None for m in measured):
         fig.add_trace(go.Bar(x=all_names, y=[np.nan if m is None else m for m in measured], name="measured growth",
@@ -228,6 +237,8 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
                                  colorscale="Viridis", showscale=False, texttemplate="%{z:.2f}",
                                  hovertemplate="%{y} draws %{z:.3f} on %{x}<extra></extra>"), row=2, col=2)
         fig.update_yaxes(autorange="reversed", row=2, col=2)
+    fig.update_xaxes(tickformat="~g", row=1, col=2)
+    fig.update_xaxes(tickformat="~g", row=2, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=2, col=1)
     fig.update_layout(barmode="group", height=1000, width=1150, title=dict(text="Condition comparison"),
