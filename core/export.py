@@ -91,6 +91,21 @@ def export_figure_png(fig, path: str | Path, overwrite: bool = True, dpi: int = 
     return Path(path)
 
 
+FIGURE_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def export_figure(fig, path: str | Path, overwrite: bool = True, dpi: int = FIGURE_DPI) -> Path:
+    """Save a matplotlib figure as PNG (300 DPI), SVG or PDF, picked by the file's suffix; SVG and
+    PDF keep text and lines as vectors for editing in Inkscape or Illustrator."""
+    fmt = FIGURE_SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InputError(f"cannot save a figure as '{Path(path).suffix or '(no suffix)'}'; use .png, .svg or .pdf",
+                         path)
+    with atomic_path(path, overwrite) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi)
+    return Path(path)
+
+
 def export_html(figures, path: str | Path, title: str, intro: str = "", overwrite: bool = True) -> Path:
     """Write plotly figures (one or a list) as one self-contained HTML page."""
     from core.interactive import page_html
@@ -431,7 +446,7 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
 
 
 __all__ = [
-    "ALL_FORMATS", "write_outputs", "plan_outputs", "PlannedFile", "export_figure_png", "export_html",
+    "ALL_FORMATS", "write_outputs", "plan_outputs", "PlannedFile", "export_figure_png", "export_figure", "export_html",
     "export_report_json", "export_graphml", "graph_to_networkx", "export_node_csv", "export_pathway_csv",
     "export_escher", "escher_reaction_data", "export_attention_npz", "export_summary", "node_importance_table",
     "pathway_score_table", "condition_slugs", "slug", "network_for",

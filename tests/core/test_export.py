@@ -310,6 +310,30 @@ def test_a_crash_in_a_figure_removes_files_of_this_run_only(result, tmp_path, mo
     assert files_in(tmp_path) == ["notes.txt"]
 
 
+def test_a_condition_without_growth_is_plotted_but_not_exported_as_attention(tmp_path):
+    spec = tmp_path / "starved.json"
+    spec.write_text(json.dumps({"conditions": [{"name": "starved", "base": "minimal"}]}))
+    result = run_result("textbook", ("glucose", str(spec)))
+    assert result.attention.condition_names == ("glucose",)
+    paths = write_outputs(result, tmp_path / "out", formats=("png", "csv"))
+    names = {p.name for p in paths}
+    assert {"growth.png", "heatmap_glucose.png", "escher_glucose.json"} <= names
+    assert not any("starved" in n for n in names) and "shifts.png" not in names
+
+
+def test_figure_export_by_suffix(result, tmp_path):
+    from core.export import export_figure
+    from core.figures import growth_figure
+
+    fig = growth_figure(result.conditions)
+    export_figure(fig, tmp_path / "g.svg")
+    export_figure(fig, tmp_path / "g.pdf")
+    assert (tmp_path / "g.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert (tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(InputError, match=".jpg"):
+        export_figure(fig, tmp_path / "g.jpg")
+
+
 def test_single_exporters_for_the_gui(result, tmp_path):
     from core.export import export_figure_png, export_html
     from core.figures import growth_figure
