@@ -1,0 +1,111 @@
+"""Start the window: ``app.launch.main(args) -> int`` (called by ``main.py gui`` and plain ``main.py``).
+
+``args`` (an argparse namespace) may carry: model, conditions (comma-separated presets and/or
+conditions files), run, screenshot (a PNG path), heads, d_model, layers, hops, seed,
+no_currency_filter, carbon_normalised. With ``screenshot`` the window loads, runs, waits until every
+pane shows the results, saves ``window.grab()`` to the path and exits 0; any failure exits 1 with a
+one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+SETTLE_MS = 800  # after the results arrive, for the network layout and the last repaints
+SCREENSHOT_TIMEOUT_S = 300
+
+
+def _create_application():
+    from PySide6.QtWidgets import QApplication
+
+    from app import settings as S
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(S.ORGANISATION)
+    app.setApplicationName(S.APPLICATION)
+    app.setApplicationDisplayName("Metabolic Attention Studio")
+    return app
+
+
+def _arg(args, name, default=None):
+    value = getattr(args, name, default)
+    return default if value is None else value
+
+
+def main(args=None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = _create_application()
+    from app.main_window import MainWindow
+    from app.worker import close_compute_process
+
+    window = MainWindow()
+    su = window.setup
+    su.set_attention(_arg(args, "heads", su.heads.value()), _arg(args, "d_model", su.d_model.value()),
+                     _arg(args, "layers", su.layers.value()), _arg(args, "hops", su.hops.value()),
+                     _arg(args, "seed", su.seed.value()),
+                     not bool(_arg(args, "no_currency_filter", not su.currency.isChecked())))
+    if _arg(args, "carbon_normalised", False):
+        su.carbon.setChecked(True)
+    screenshot = _arg(args, "screenshot")
+    state = {"code": 0}
+    if screenshot:
+        window.resize(1600, 1000)
+    window.show()
+
+    if screenshot:
+        _arm_screenshot(app, window, str(screenshot), state)
+    model = _arg(args, "model")
+    conditions = _arg(args, "conditions")
+    run = bool(_arg(args, "run", False)) or bool(screenshot)
+    if model:
+        items = [c for c in str(conditions).split(",") if c.strip()] if conditions else None
+        window.open_model(str(model), conditions=items, run=run)
+    elif screenshot:
+        print("metattn: error: --screenshot needs --model", file=sys.stderr)
+        return 1
+    try:
+        code = app.exec()
+    finally:
+        close_compute_process()
+    return state["code"] or code
+
+
+def _arm_screenshot(app, window, path: str, state: dict) -> None:
+    from PySide6.QtCore import QTimer
+
+    started = time.perf_counter()
+
+    def fail(message: str) -> None:
+        print(f"metattn: error: {message}", file=sys.stderr)
+        state["code"] = 1
+        window.close()
+        app.exit(1)
+
+    def shoot() -> None:
+        if window.runner.is_running("network") and time.perf_counter() - started < SCREENSHOT_TIMEOUT_S:
+            QTimer.singleShot(100, shoot)
+            return
+        app.processEvents()
+        if not window.grab().save(path):
+            fail(f"could not write the screenshot to {path}")
+            return
+        shown = window.last_run_seconds
+        print(f"metattn: screenshot saved to {path}"
+              + (f" (results shown {shown:.1f} s after Run)" if shown else ""))
+        window.close()
+        app.exit(0)
+
+    def on_failed(message: str) -> None:
+        fail(message.splitlines()[0] if message else "the run failed")
+
+    def on_timeout() -> None:
+        if window.result is None:
+            fail(f"no results after {SCREENSHOT_TIMEOUT_S} s")
+
+    # Dialogs would wait for a click; in screenshot mode an error ends the program instead.
+    window.show_error = lambda title, exc: on_failed(f"{title}: {exc}")  # type: ignore[method-assign]
+    window.results_shown.connect(lambda _r: QTimer.singleShot(SETTLE_MS, shoot))
+    window.run_failed.connect(on_failed)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, on_timeout)

@@ -1,0 +1,174 @@
+"""Condition comparison: growth rates (FBA and measured), importance of the top nodes per condition,
+and, for a chosen pair of conditions, the nodes and pathways whose importance shifts most.
+Everything shown comes from :class:`core.analysis.ConditionComparison` and the ConditionResults."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+
+from app.tables import Column, FilterTable
+
+FBA_BRUSH = (76, 114, 176)
+MEASURED_BRUSH = (150, 150, 150)
+
+
+class ComparisonPane(QWidget):
+    node_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.result = None
+        self.growth_plot = pg.PlotWidget(self)
+        self.growth_plot.setBackground("w")
+        self.growth_plot.setMinimumHeight(120)
+        gp = self.growth_plot.getPlotItem()
+        gp.setLabel("left", "growth (1/h)")
+        gp.setTitle("Growth rate per condition", size="9pt")
+        gp.getAxis("bottom").setStyle(tickFont=QFont("Sans", 8))
+        self.legend = gp.addLegend(offset=(-5, 5), labelTextSize="8pt")
+
+        self.pair = QComboBox(self)
+        self.pair.currentIndexChanged.connect(self._fill_shifts)
+        self.top_table = FilterTable()
+        self.shift_table = FilterTable()
+        self.pathway_table = FilterTable()
+        for t in (self.top_table, self.shift_table):
+            t.node_activated.connect(self.node_clicked)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.top_table, "Top nodes")
+        self.tabs.addTab(self.shift_table, "Biggest shifts")
+        self.tabs.addTab(self.pathway_table, "Pathway shifts")
+        pair_row = QHBoxLayout()
+        pair_row.addWidget(QLabel("Compare"))
+        pair_row.addWidget(self.pair, 1)
+        self.growth_note = QLabel(self)
+        self.growth_note.setWordWrap(True)
+        self.growth_note.setStyleSheet("color:#444")
+        lower = QWidget(self)
+        lay = QVBoxLayout(lower)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(pair_row)
+        lay.addWidget(self.tabs, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        upper = QWidget(self)
+        ulay = QVBoxLayout(upper)
+        ulay.setContentsMargins(0, 0, 0, 0)
+        ulay.addWidget(self.growth_plot, 1)
+        ulay.addWidget(self.growth_note)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        split.setSizes([130, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(split)
+
+    def set_result(self, result) -> None:
+        self.result = result
+        self._draw_growth()
+        comparison = result.analysis.conditions if result is not None and result.analysis is not None else None
+        self.pair.blockSignals(True)
+        self.pair.clear()
+        if comparison is not None:
+            names = comparison.condition_names
+            for a, b in comparison.pairs:
+                self.pair.addItem(f"{names[b]} vs {names[a]}")
+        self.pair.blockSignals(False)
+        self._fill_top(comparison)
+        self._fill_shifts()
+
+    def _draw_growth(self) -> None:
+        gp = self.growth_plot.getPlotItem()
+        gp.clear()
+        self.legend.clear()
+        r = self.result
+        if r is None:
+            self.growth_note.setText("")
+            return
+        conds = r.conditions
+        x = np.arange(len(conds), dtype=float)
+        fba = np.array([c.growth_rate for c in conds], dtype=float)
+        measured = np.array([np.nan if c.condition.measured_growth is None else c.condition.measured_growth
+                             for c in conds], dtype=float)
+        has_measured = np.isfinite(measured).any()
+        width = 0.38 if has_measured else 0.6
+        offset = width / 2 if has_measured else 0.0
+        bars = pg.BarGraphItem(x=x - offset, height=fba, width=width, brush=FBA_BRUSH)
+        gp.addItem(bars)
+        self.legend.addItem(bars, "FBA")
+        if has_measured:
+            m = np.nan_to_num(measured)
+            mbar = pg.BarGraphItem(x=x + offset, height=m, width=width, brush=MEASURED_BRUSH)
+            gp.addItem(mbar)
+            self.legend.addItem(mbar, "measured")
+        for i, c in enumerate(conds):
+            text = pg.TextItem(f"{c.growth_rate:.3f}", color=(20, 20, 20), anchor=(0.5, 1.0))
+            text.setFont(QFont("Sans", 7))
+            text.setPos(float(x[i] - offset), float(fba[i]))
+            gp.addItem(text)
+        gp.getAxis("bottom").setTicks([[(float(i), c.name) for i, c in enumerate(conds)], []])
+        top = float(np.nanmax(np.concatenate([fba, np.nan_to_num(measured)]))) if len(conds) else 1.0
+        gp.setXRange(-0.6, len(conds) - 0.4, padding=0)
+        gp.setYRange(0, max(top, 1e-3) * 1.2, padding=0)
+        gp.setMouseEnabled(x=False, y=False)
+        gp.hideButtons()
+        notes = [f"{c.name}: {c.status_text()}" for c in conds if not c.grows]
+        self.growth_note.setText(("Not used for attention: " + "; ".join(notes)) if notes else "")
+
+    def _fill_top(self, comparison) -> None:
+        if comparison is None:
+            self.top_table.set_columns([])
+            return
+        k = comparison.top_k
+        idx: dict[int, None] = {}
+        for c in range(len(comparison.condition_names)):
+            for row in comparison.top_nodes(c, k):
+                idx.setdefault(int(row["index"]), None)
+        nodes = list(idx)
+        labels = comparison.labels
+        cols = [Column("name", [labels.names[i] for i in nodes]), Column("id", [labels.ids[i] for i in nodes]),
+                Column("type", ["metabolite" if labels.types[i] == 0 else "reaction" for i in nodes]),
+                Column("pathway", [labels.pathways[i] for i in nodes])]
+        for c, cname in enumerate(comparison.condition_names):
+            cols.append(Column(f"importance {cname}", [float(comparison.importance[c, i]) for i in nodes],
+                               tooltip=f"share of the attention received in {cname}"))
+        self.top_table.set_columns(cols, id_column="id", sort_column=4)
+
+    def _fill_shifts(self, *_args) -> None:
+        r = self.result
+        comparison = r.analysis.conditions if r is not None and r.analysis is not None else None
+        pair = self.pair.currentIndex()
+        if comparison is None or pair < 0:
+            self.shift_table.set_columns([])
+            self.pathway_table.set_columns([])
+            self.tabs.setTabText(1, "Biggest shifts")
+            return
+        a, b = (int(v) for v in comparison.pairs[pair])
+        na, nb = comparison.condition_names[a], comparison.condition_names[b]
+        rows = comparison.shifted_nodes(pair)
+        self.shift_table.set_columns([
+            Column("name", [x["name"] for x in rows]), Column("id", [x["id"] for x in rows]),
+            Column("type", [x["type"] for x in rows]), Column("pathway", [x["pathway"] for x in rows]),
+            Column(f"importance {na}", [x["importance_a"] for x in rows]),
+            Column(f"importance {nb}", [x["importance_b"] for x in rows]),
+            Column("difference", [x["difference"] for x in rows], tooltip=f"{nb} − {na}"),
+            Column("log2 fold change", [x["log2_fold_change"] for x in rows], digits=3,
+                   tooltip=f"log2({nb} / {na}) with a small pseudo-count"),
+        ], id_column="id")
+        prow = comparison.shifted_pathways(pair)
+        self.pathway_table.set_columns([
+            Column("pathway", [x["pathway"] for x in prow]),
+            Column(f"importance {na}", [x["importance_a"] for x in prow]),
+            Column(f"importance {nb}", [x["importance_b"] for x in prow]),
+            Column("difference", [x["difference"] for x in prow]),
+            Column("log2 fold change", [x["log2_fold_change"] for x in prow], digits=3),
+        ])
+        self.tabs.setTabText(1, f"Biggest shifts ({nb} − {na})")
+
+    def highlight(self, node_id: str | None) -> None:
+        for t in (self.top_table, self.shift_table):
+            t.highlight(node_id)

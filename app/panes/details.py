@@ -1,0 +1,152 @@
+"""Details of the selected node: name, id, type, formula, compartment, pathways, reactions, gene
+rule, importance and fluxes per condition (mmol/gDW/h)."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from core.graph import METABOLITE, NODE_TYPE_NAMES
+
+MAX_REACTIONS = 12
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def _f(value: float, digits: int = 4) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{value:.{digits}g}"
+
+
+class DetailsPane(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser)
+        self.result = None
+        self._flux_index: dict[str, int] = {}
+        self._ranks: np.ndarray | None = None
+        self.node: str | None = None
+        self.show_node(None)
+
+    def set_result(self, result) -> None:
+        self.result = result
+        self._flux_index = {}
+        self._ranks = None
+        if result is not None and result.conditions:
+            self._flux_index = {rid: j for j, rid in enumerate(result.conditions[0].reaction_ids)}
+        if result is not None and result.attention is not None:
+            imp = np.asarray(result.attention.importance, dtype=np.float64)  # [C, N]
+            order = np.argsort(-imp, axis=1, kind="stable")
+            ranks = np.empty_like(order)
+            rows = np.arange(imp.shape[0])[:, None]
+            ranks[rows, order] = np.arange(imp.shape[1])[None, :] + 1
+            self._ranks = ranks
+        self.show_node(self.node)
+
+    def show_node(self, node_id: str | None) -> None:
+        self.node = node_id
+        self.browser.setHtml(self.describe(node_id))
+
+    def text(self) -> str:
+        return self.browser.toPlainText()
+
+    # ------------------------------------------------------------------ HTML
+
+    def describe(self, node_id: str | None) -> str:
+        r = self.result
+        if r is None:
+            return ("<p style='color:#666'>Open a model, tick growth conditions and press <b>Run</b>. "
+                    "Then pick a node in any pane (or type its name in the search box) to see it here.</p>")
+        if node_id is None or node_id not in r.graph.index:
+            extra = "" if node_id is None else f" (<b>{_e(node_id)}</b> is not in the graph attention ran on)"
+            return (f"<p style='color:#666'>No node selected{extra}. Click a heatmap cell, a network node or a "
+                    "table row, or use the search box.</p>")
+        g = r.graph
+        i = g.index[node_id]
+        kind = NODE_TYPE_NAMES[int(g.node_types[i])]
+        colour = "#d62728" if g.node_types[i] == METABOLITE else "#1f77b4"
+        parts = [f"<h3 style='margin-bottom:2px'>{_e(g.node_names[i])}</h3>",
+                 f"<p style='margin-top:0'><span style='color:{colour}'>●</span> {kind} <code>{_e(g.node_ids[i])}</code>"]
+        if g.compartments[i]:
+            parts.append(f" · compartment {_e(g.compartments[i])}")
+        parts.append("</p><table cellspacing='0' cellpadding='2'>")
+        if g.formulas[i]:
+            parts.append(f"<tr><td><b>Formula</b></td><td>{_e(g.formulas[i])}</td></tr>")
+        pathways = ", ".join(g.pathways[i]) or "Unassigned"
+        parts.append(f"<tr><td><b>Pathway</b></td><td>{_e(pathways)}</td></tr>")
+        if g.gene_rules[i]:
+            parts.append(f"<tr><td><b>Genes</b></td><td>{_e(g.gene_rules[i])}</td></tr>")
+        if g.node_types[i] != METABOLITE:
+            flags = [x for x, on in (("exchange", g.is_exchange[i]), ("transport", g.is_transport[i]),
+                                     ("reversible", g.reversible[i])) if on]
+            if flags:
+                parts.append(f"<tr><td><b>Kind</b></td><td>{', '.join(flags)}</td></tr>")
+            equation = self._equation(node_id)
+            if equation:
+                parts.append(f"<tr><td><b>Reaction</b></td><td>{_e(equation)}</td></tr>")
+        parts.append(f"<tr><td><b>Degree</b></td><td>{int(g.degree[i])} edges in the graph</td></tr></table>")
+        parts.append(self._importance_table(i))
+        if g.node_types[i] == METABOLITE:
+            parts.append(self._metabolite_fluxes(i))
+        else:
+            parts.append(self._reaction_fluxes(node_id))
+        return "".join(parts)
+
+    def _equation(self, reaction_id: str) -> str:
+        model = getattr(self.result.loaded, "model", None)
+        if model is not None and reaction_id in model.reactions:
+            return model.reactions.get_by_id(reaction_id).build_reaction_string(use_metabolite_names=True)
+        return ""
+
+    def _importance_table(self, i: int) -> str:
+        att = self.result.attention
+        if att is None:
+            return ""
+        rows = []
+        for c, name in enumerate(att.condition_names):
+            rank = int(self._ranks[c, i]) if self._ranks is not None else 0
+            rows.append(f"<tr><td>{_e(name)}</td><td align='right'>{_f(float(att.importance[c, i]))}</td>"
+                        f"<td align='right'>{rank} of {att.n_nodes}</td></tr>")
+        return ("<p><b>Attention importance</b> (share of the attention received)</p>"
+                "<table cellspacing='0' cellpadding='2'><tr><th align='left'>condition</th><th>importance</th>"
+                "<th>rank</th></tr>" + "".join(rows) + "</table>")
+
+    def _flux_cells(self, reaction_id: str) -> str:
+        j = self._flux_index.get(reaction_id)
+        cells = []
+        for c in self.result.conditions:
+            cells.append(f"<td align='right'>{_f(float(c.fluxes[j])) if j is not None else '–'}</td>")
+        return "".join(cells)
+
+    def _flux_header(self, first: str) -> str:
+        return (f"<tr><th align='left'>{first}</th>"
+                + "".join(f"<th>{_e(c.name)}</th>" for c in self.result.conditions) + "</tr>")
+
+    def _reaction_fluxes(self, reaction_id: str) -> str:
+        return ("<p><b>FBA flux</b> (mmol/gDW/h)</p><table cellspacing='0' cellpadding='2'>"
+                + self._flux_header("") + f"<tr><td>flux</td>{self._flux_cells(reaction_id)}</tr></table>")
+
+    def _metabolite_fluxes(self, i: int) -> str:
+        g = self.result.graph
+        src, dst = g.edge_index
+        touching = np.concatenate([dst[src == i], src[dst == i]])
+        reactions = [g.node_ids[k] for k in dict.fromkeys(touching.tolist())]
+        if not reactions:
+            return ""
+        fluxes = np.array([[abs(float(c.fluxes[self._flux_index[r]])) if r in self._flux_index else 0.0
+                            for c in self.result.conditions] for r in reactions])  # [R, C]
+        order = np.argsort(-fluxes.max(axis=1), kind="stable")[:MAX_REACTIONS]
+        more = len(reactions) - len(order)
+        rows = "".join(f"<tr><td>{_e(reactions[k])}</td>{self._flux_cells(reactions[k])}</tr>" for k in order)
+        note = f"<p style='color:#666'>and {more} more reactions</p>" if more > 0 else ""
+        return (f"<p><b>Reactions</b> ({len(reactions)}) and their FBA flux (mmol/gDW/h), largest first</p>"
+                "<table cellspacing='0' cellpadding='2'>" + self._flux_header("reaction") + rows + "</table>" + note)

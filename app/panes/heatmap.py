@@ -1,0 +1,314 @@
+"""Attention heatmap: rows are the attending nodes, columns the nodes attended to, both in pathway
+order, for one condition, layer and head (or the mean over heads); or pathway x pathway flow.
+
+At genome scale the node level is never a dense N x N matrix: the per-edge weights are rasterised
+into at most ``MAX_PIXELS``² pixels by :func:`core.layout.heatmap_grid` (a pixel shows the largest
+weight that falls in it; empty pixels are transparent), which takes a few milliseconds.
+Hover shows both nodes and the weight below the plot; a click selects the attending node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from core.layout import heatmap_grid, pathway_order
+
+MAX_PIXELS = 1500
+COLORMAPS = ("viridis", "plasma", "inferno")
+LABEL_CHARS = 26
+
+
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class HeatmapPane(QWidget):
+    node_clicked = Signal(str)
+    colormap_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.result = None
+        self.selected: str | None = None
+        self._order = None
+        self._pix_rows = self._pix_cols = None
+        self._weights = None
+        self._grid = None
+        self._build()
+
+    def _build(self) -> None:
+        self.condition = QComboBox(self)
+        self.layer = QComboBox(self)
+        self.head = QComboBox(self)
+        self.level = QComboBox(self)
+        self.level.addItems(["Nodes", "Pathways"])
+        self.cmap = QComboBox(self)
+        self.cmap.addItems(COLORMAPS)
+        controls = QHBoxLayout()
+        for label, box in (("Condition", self.condition), ("Layer", self.layer), ("Head", self.head),
+                           ("Level", self.level), ("Colours", self.cmap)):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(box)
+            box.currentIndexChanged.connect(self.redraw)
+        controls.addStretch(1)
+        self.cmap.currentTextChanged.connect(self.colormap_changed)
+
+        self.plot = pg.PlotWidget(self)
+        self.plot.setBackground("w")
+        item = self.plot.getPlotItem()
+        item.invertY(True)
+        item.setAspectLocked(True)
+        item.setLabel("bottom", "attended to (source), by pathway")
+        item.setLabel("left", "attending (target), by pathway")
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setStyle(tickFont=QFont("Sans", 7), tickLength=-4)
+            axis.setPen(pg.mkPen("#555"))
+            axis.setTextPen(pg.mkPen("#222"))
+        item.getAxis("left").setWidth(150)
+        item.getAxis("bottom").setHeight(40)
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), label="attention weight",
+                                   interactive=False, width=14)
+        self.bar.setImageItem(self.image, insert_in=item)
+        pen = QPen(QColor(220, 20, 60))
+        pen.setWidthF(1.5)
+        pen.setCosmetic(True)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self.row_line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
+        self.col_line = pg.InfiniteLine(angle=90, pen=pen, movable=False)
+        for line in (self.row_line, self.col_line):
+            line.setVisible(False)
+            self.plot.addItem(line)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        item.getViewBox().sigRangeChanged.connect(lambda *_: self._update_ticks())
+
+        self.info = QLabel("No results yet.", self)
+        self.info.setWordWrap(True)
+        self.info.setMinimumHeight(34)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.info)
+
+    # ------------------------------------------------------------------ data
+
+    def set_colormap(self, name: str) -> None:
+        if name in COLORMAPS:
+            self.cmap.setCurrentText(name)
+
+    def set_result(self, result) -> None:
+        self.result = result
+        att = result.attention if result is not None else None
+        boxes = (self.condition, self.layer, self.head)
+        for box in boxes:
+            box.blockSignals(True)
+            box.clear()
+        if att is not None:
+            self.condition.addItems(list(att.condition_names))
+            self.layer.addItems([f"{i + 1}" for i in range(att.n_layers)])
+            self.layer.setCurrentIndex(att.n_layers - 1)
+            self.head.addItems(["mean"] + [f"{h + 1}" for h in range(att.n_heads)])
+            self._order = pathway_order(result.graph)
+            n = result.graph.n_nodes
+            p = max(min(n, MAX_PIXELS), 1)
+            scale = p / max(n, 1)
+            self._pix_rows = np.minimum((self._order.rank[att.edge_index[1]] * scale).astype(np.int64), p - 1)
+            self._pix_cols = np.minimum((self._order.rank[att.edge_index[0]] * scale).astype(np.int64), p - 1)
+        else:
+            self._order = self._pix_rows = self._pix_cols = None
+        for box in boxes:
+            box.blockSignals(False)
+        self.redraw()
+        self.plot.getPlotItem().getViewBox().autoRange(padding=0.01)
+
+    def _level_is_nodes(self) -> bool:
+        return self.level.currentIndex() == 0
+
+    def current_weights(self) -> np.ndarray | None:
+        """(E,) weights shown at node level: one condition, layer and head (or the mean of heads)."""
+        att = self.result.attention if self.result is not None else None
+        if att is None or self.condition.currentIndex() < 0:
+            return None
+        layer, c, h = self.layer.currentIndex(), self.condition.currentIndex(), self.head.currentIndex()
+        w = att.self_attention[layer, c]  # [E, H]
+        return w.mean(axis=1) if h <= 0 else w[:, h - 1]
+
+    def redraw(self, *_args) -> None:
+        cmap = pg.colormap.get(self.cmap.currentText() or "viridis")
+        self.bar.setColorMap(cmap)
+        att = self.result.attention if self.result is not None else None
+        if att is None:
+            self.image.clear()
+            self.info.setText("No results yet: run the pipeline to see attention.")
+            return
+        nodes = self._level_is_nodes()
+        self.layer.setEnabled(nodes)
+        self.head.setEnabled(nodes)
+        item = self.plot.getPlotItem()
+        if nodes:
+            self._weights = self.current_weights()
+            self._grid = heatmap_grid(att.edge_index, self._weights, self._order, MAX_PIXELS)
+            values = self._grid.values
+            n = self._grid.n_nodes
+            finite = values[np.isfinite(values)]
+            top = float(finite.max()) if finite.size else 1.0
+            self.image.setImage(values, levels=(0.0, top), autoLevels=False)
+            self.image.setRect(QRectF(0, 0, n, n))
+            self.bar.setLevels((0.0, top))
+            item.setLabel("bottom", "attended to (source), by pathway")
+            item.setLabel("left", "attending (target), by pathway")
+            per = self._grid.nodes_per_pixel
+            self.info.setText(
+                f"{n:,} nodes in pathway order, {att.n_edges:,} attention edges"
+                + (f"; one pixel = {per:.1f} nodes (largest weight shown)" if per > 1.01 else "")
+                + ". Hover a cell for both nodes and the weight; click to select; drag to pan, wheel to zoom.")
+        else:
+            pathways = self.result.analysis.pathways if self.result.analysis is not None else None
+            if pathways is None:
+                self.image.clear()
+                self.info.setText("The pathway view needs the analysis, which did not run.")
+                return
+            flow = np.asarray(pathways.flow_sum[self.condition.currentIndex()], dtype=np.float32)  # [P, P]
+            top = float(np.nanmax(flow)) if flow.size and np.isfinite(flow).any() else 1.0
+            self.image.setImage(flow, levels=(0.0, top), autoLevels=False)
+            self.image.setRect(QRectF(0, 0, flow.shape[1], flow.shape[0]))
+            self.bar.setLevels((0.0, top))
+            item.setLabel("bottom", "attended to (pathway)")
+            item.setLabel("left", "attending (pathway)")
+            self.info.setText(f"{flow.shape[0]} pathways; total attention (mean over layers and heads) that the "
+                              "row pathway's nodes pay to the column pathway's nodes. Hover for values.")
+        self._update_ticks()
+        self.highlight(self.selected)
+
+    # ------------------------------------------------------------------ axes and highlight
+
+    def _update_ticks(self) -> None:
+        if self.result is None or self.result.attention is None:
+            return
+        item = self.plot.getPlotItem()
+        vb = item.getViewBox()
+        height_px = max(vb.height(), 1.0)
+        (x0, x1), (y0, y1) = vb.viewRange()
+        span = max(y1 - y0, 1e-9)
+        if self._level_is_nodes():
+            starts = self._order.starts
+            names = self._order.names
+            blocks = [((starts[b] + starts[b + 1]) / 2.0, names[b], starts[b + 1] - starts[b]) for b in range(len(names))]
+        else:
+            names = self.result.analysis.pathways.names
+            blocks = [(i + 0.5, names[i], 1) for i in range(len(names))]
+        min_units = 10.0 * span / height_px  # a label needs ~10 px
+        ticks, last = [], -np.inf
+        for centre, name, size in blocks:
+            if size >= min_units * 0.6 and centre - last >= min_units:
+                ticks.append((float(centre), _short(name)))
+                last = centre
+        item.getAxis("left").setTicks([ticks, []])
+        # Along x a label needs its text width (~5 px a character), so fewer fit.
+        width_px = max(vb.width(), 1.0)
+        min_x = 75.0 * max(x1 - x0, 1e-9) / width_px
+        xticks, last = [], -np.inf
+        for centre, name, size in blocks:
+            if size >= min_x * 0.3 and centre - last >= min_x:
+                xticks.append((float(centre), _short(name, 13)))
+                last = centre
+        item.getAxis("bottom").setTicks([xticks, []])
+
+    def highlight(self, node_id: str | None) -> None:
+        self.selected = node_id
+        r = self.result
+        if r is None or r.attention is None or node_id is None or node_id not in r.graph.index:
+            self.row_line.setVisible(False)
+            self.col_line.setVisible(False)
+            return
+        i = r.graph.index[node_id]
+        if self._level_is_nodes():
+            pos = float(self._order.rank[i]) + 0.5
+        elif r.analysis is not None:
+            pos = float(r.analysis.pathways.node_pathway[i]) + 0.5
+        else:
+            return
+        self.row_line.setValue(pos)
+        self.col_line.setValue(pos)
+        self.row_line.setVisible(True)
+        self.col_line.setVisible(True)
+
+    # ------------------------------------------------------------------ hover and click
+
+    def edge_at(self, x: float, y: float) -> int | None:
+        """The strongest attention edge drawn at view position (x = column, y = row), or None."""
+        if self._grid is None or self._weights is None or not self._level_is_nodes():
+            return None
+        n = self._grid.n_nodes
+        if not (0 <= x < n and 0 <= y < n):
+            return None
+        p = self._grid.values.shape[0]
+        px, py = int(x * p / n), int(y * p / n)
+        hits = np.flatnonzero((self._pix_rows == py) & (self._pix_cols == px))
+        if hits.size == 0:
+            return None
+        return int(hits[np.argmax(self._weights[hits])])
+
+    def describe_at(self, x: float, y: float) -> str:
+        r = self.result
+        if r is None or r.attention is None:
+            return ""
+        g = r.graph
+        if self._level_is_nodes():
+            e = self.edge_at(x, y)
+            if e is None:
+                return "no attention edge here"
+            src, dst = (int(v) for v in r.attention.edge_index[:, e])
+            cond = self.condition.currentText()
+            head = self.head.currentText()
+            return (f"<b>{g.node_names[dst]}</b> ({g.node_ids[dst]}) attends to <b>{g.node_names[src]}</b> "
+                    f"({g.node_ids[src]}): weight <b>{self._weights[e]:.4f}</b> "
+                    f"<span style='color:#666'>[{cond}, layer {self.layer.currentText()}, "
+                    f"{'mean of heads' if head == 'mean' else 'head ' + head}]</span>")
+        pathways = r.analysis.pathways
+        p = len(pathways.names)
+        col, row = int(x), int(y)
+        if not (0 <= col < p and 0 <= row < p):
+            return ""
+        value = pathways.flow_sum[self.condition.currentIndex(), row, col]
+        return (f"<b>{pathways.names[row]}</b> attends to <b>{pathways.names[col]}</b>: "
+                f"total {value:.4g} ({pathways.edge_count[row, col]} edges)")
+
+    def _view_pos(self, scene_pos) -> QPointF:
+        return self.plot.getPlotItem().getViewBox().mapSceneToView(scene_pos)
+
+    def _hover(self, scene_pos) -> None:
+        if self.result is None or not self.plot.getPlotItem().sceneBoundingRect().contains(scene_pos):
+            return
+        p = self._view_pos(scene_pos)
+        text = self.describe_at(p.x(), p.y())
+        if text:
+            self.info.setText(text)
+            self.plot.setToolTip(text)
+
+    def _clicked(self, event) -> None:
+        if self.result is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self._view_pos(event.scenePos())
+        self.click_at(p.x(), p.y())
+
+    def click_at(self, x: float, y: float) -> str | None:
+        """Select the attending node of the cell at view position (x, y); returns its id."""
+        if not self._level_is_nodes():
+            return None
+        e = self.edge_at(x, y)
+        if e is None:
+            return None
+        node = self.result.graph.node_ids[int(self.result.attention.edge_index[1, e])]
+        self.node_clicked.emit(node)
+        return node

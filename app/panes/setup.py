@@ -1,0 +1,501 @@
+"""The run setup pane: the model, the growth conditions (preset checklist, carbon normalisation,
+uptake bounds table, measured growth, conditions files) and the attention settings, with Run and
+Cancel.
+
+The pane keeps the current :class:`core.conditions.Condition` of every listed condition; editing a
+bound or the measured growth replaces that condition with an edited copy. Presets are resolved
+against the open model (a preset whose carbon source the model lacks is listed but disabled, with
+the reason as its tooltip).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
+
+from core.attention.result import AttentionConfig
+from core.conditions import Condition, load_conditions_file, preset_condition, preset_names, save_conditions_file
+from core.errors import InputError
+from core.models import bundled_names
+
+log = logging.getLogger(__name__)
+DEFAULT_CHECKED = ("glucose", "acetate", "lactose")
+
+
+class BoundsModel(QAbstractTableModel):
+    """The exchange bounds of one condition (COBRA sign: a negative lower bound is uptake)."""
+
+    HEADERS = ("Exchange", "Metabolite", "Lower bound", "Upper bound")
+    edited = Signal(str, float, float)  # exchange id, lower, upper
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[tuple[str, str, float, float]] = []
+
+    def set_condition(self, condition: Condition | None, names: dict[str, str]) -> None:
+        self.beginResetModel()
+        self._rows = [] if condition is None else [
+            (rid, names.get(rid, ""), float(lb), float(ub))
+            for rid, (lb, ub) in sorted(condition.bounds.items(), key=lambda kv: (kv[1][0] >= 0, kv[0]))]
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else 4
+
+    def exchange(self, row: int) -> str:
+        return self._rows[row][0]
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        c = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if c < 2:
+                return row[c]
+            return f"{row[c]:g}" if role == Qt.ItemDataRole.DisplayRole else row[c]
+        if role == Qt.ItemDataRole.TextAlignmentRole and c >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "negative lower bound = uptake allowed (mmol/gDW/h)" if c >= 2 else row[c]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section >= 2:
+            return "COBRA convention, mmol/gDW/h: lower bound −10 means up to 10 taken up"
+        return None
+
+    def flags(self, index):
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() >= 2 else base
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or index.column() < 2:
+            return False
+        try:
+            v = float(str(value).strip())
+        except ValueError:
+            return False
+        if not math.isfinite(v):
+            return False
+        rid, name, lb, ub = self._rows[index.row()]
+        lb, ub = (v, ub) if index.column() == 2 else (lb, v)
+        if lb > ub:
+            return False
+        self._rows[index.row()] = (rid, name, lb, ub)
+        self.dataChanged.emit(index, index)
+        self.edited.emit(rid, lb, ub)
+        return True
+
+
+class SetupPane(QWidget):
+    open_model_requested = Signal(str)  # a bundled name or a path
+    browse_model_requested = Signal()
+    import_conditions_requested = Signal()
+    export_conditions_requested = Signal()
+    inputs_changed = Signal()
+    run_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loaded = None  # core.models.LoadedModel
+        self._conditions: dict[str, Condition] = {}
+        self._errors: dict[str, str] = {}
+        self._exchange_names: dict[str, str] = {}
+        self._build()
+        self.set_model(None)
+
+    # ------------------------------------------------------------------ widgets
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+
+        model_box = QGroupBox("Model", self)
+        mlay = QVBoxLayout(model_box)
+        self.model_label = QLabel(model_box)
+        self.model_label.setWordWrap(True)
+        row = QHBoxLayout()
+        self.bundled = QComboBox(model_box)
+        self.bundled.addItem("Bundled E. coli model…", None)
+        for name in bundled_names():
+            self.bundled.addItem(name, name)
+        self.bundled.activated.connect(self._bundled_chosen)
+        self.open_button = QPushButton("Open file…", model_box)
+        self.open_button.clicked.connect(self.browse_model_requested)
+        row.addWidget(self.bundled, 1)
+        row.addWidget(self.open_button)
+        mlay.addLayout(row)
+        mlay.addWidget(self.model_label)
+        layout.addWidget(model_box)
+
+        cond_box = QGroupBox("Growth conditions", self)
+        clay = QVBoxLayout(cond_box)
+        self.condition_list = QListWidget(cond_box)
+        self.condition_list.setMaximumHeight(150)
+        self.condition_list.itemChanged.connect(self._item_changed)
+        self.condition_list.currentItemChanged.connect(lambda *_: self._show_selected())
+        clay.addWidget(self.condition_list)
+        self.carbon = QCheckBox("Carbon-normalised uptake (same C-mol as 10 glucose)", cond_box)
+        self.carbon.toggled.connect(self._carbon_toggled)
+        clay.addWidget(self.carbon)
+        files_row = QHBoxLayout()
+        self.import_button = QPushButton("Import…", cond_box)
+        self.import_button.setToolTip("Read conditions from a CSV or JSON conditions file")
+        self.import_button.clicked.connect(self.import_conditions_requested)
+        self.export_button = QPushButton("Export…", cond_box)
+        self.export_button.setToolTip("Write the ticked conditions (with your edits) to a JSON conditions file")
+        self.export_button.clicked.connect(self.export_conditions_requested)
+        files_row.addWidget(self.import_button)
+        files_row.addWidget(self.export_button)
+        files_row.addStretch(1)
+        clay.addLayout(files_row)
+        self.selected_label = QLabel(cond_box)
+        self.selected_label.setStyleSheet("color:#444")
+        clay.addWidget(self.selected_label)
+        growth_row = QHBoxLayout()
+        growth_row.addWidget(QLabel("Measured growth (1/h):", cond_box))
+        self.measured = QLineEdit(cond_box)
+        self.measured.setPlaceholderText("optional")
+        self.measured.editingFinished.connect(self._measured_edited)
+        growth_row.addWidget(self.measured)
+        clay.addLayout(growth_row)
+        self.bounds_model = BoundsModel(self)
+        self.bounds_model.edited.connect(self._bound_edited)
+        self.bounds_view = QTableView(cond_box)
+        self.bounds_view.setModel(self.bounds_model)
+        self.bounds_view.verticalHeader().setVisible(False)
+        self.bounds_view.verticalHeader().setDefaultSectionSize(20)
+        self.bounds_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.bounds_view.horizontalHeader().setStretchLastSection(True)
+        self.bounds_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.bounds_view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        clay.addWidget(self.bounds_view, 1)
+        add_row = QHBoxLayout()
+        self.add_exchange = QLineEdit(cond_box)
+        self.add_exchange.setPlaceholderText("exchange id to open, e.g. EX_fru_e")
+        self.add_exchange.returnPressed.connect(self._add_exchange)
+        self.add_button = QPushButton("Add uptake", cond_box)
+        self.add_button.clicked.connect(self._add_exchange)
+        self.remove_button = QPushButton("Remove", cond_box)
+        self.remove_button.clicked.connect(self._remove_exchange)
+        add_row.addWidget(self.add_exchange, 1)
+        add_row.addWidget(self.add_button)
+        add_row.addWidget(self.remove_button)
+        clay.addLayout(add_row)
+        layout.addWidget(cond_box, 1)
+
+        att_box = QGroupBox("Attention", self)
+        form = QFormLayout(att_box)
+        d = AttentionConfig()
+        self.heads = self._spin(1, 64, d.heads, "attention heads")
+        self.d_model = self._spin(4, 1024, d.d_model, "feature width per node (a multiple of the heads)")
+        self.layers = self._spin(1, 8, d.layers, "attention layers")
+        self.hops = self._spin(1, 3, d.hops, "how far (graph hops) each node looks")
+        self.seed = self._spin(0, 2**31 - 1, d.seed, "random seed: same inputs and seed give the same numbers")
+        self.currency = QCheckBox("Remove currency metabolites (h, h2o, atp, nad…)", att_box)
+        self.currency.setChecked(True)
+        self.currency.toggled.connect(self.inputs_changed)
+        row1 = QHBoxLayout()
+        row1.addWidget(QLabel("heads"))
+        row1.addWidget(self.heads)
+        row1.addWidget(QLabel("d_model"))
+        row1.addWidget(self.d_model)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("layers"))
+        row2.addWidget(self.layers)
+        row2.addWidget(QLabel("hops"))
+        row2.addWidget(self.hops)
+        row2.addWidget(QLabel("seed"))
+        row2.addWidget(self.seed)
+        form.addRow(row1)
+        form.addRow(row2)
+        form.addRow(self.currency)
+        layout.addWidget(att_box)
+
+        run_row = QHBoxLayout()
+        self.run_button = QPushButton("Run", self)
+        self.run_button.setToolTip("FBA → features → attention → analysis (F5)")
+        self.run_button.setStyleSheet("font-weight:bold")
+        self.run_button.clicked.connect(self.run_requested)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        run_row.addWidget(self.run_button, 1)
+        run_row.addWidget(self.cancel_button)
+        layout.addLayout(run_row)
+
+    def _spin(self, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setRange(lo, hi)
+        box.setValue(value)
+        box.setToolTip(tip)
+        box.valueChanged.connect(self.inputs_changed)
+        return box
+
+    def _bundled_chosen(self, index: int) -> None:
+        name = self.bundled.itemData(index)
+        with QSignalBlocker(self.bundled):
+            self.bundled.setCurrentIndex(0)
+        if name:
+            self.open_model_requested.emit(name)
+
+    # ------------------------------------------------------------------ model
+
+    def set_model(self, loaded, presets: dict | None = None) -> None:
+        """Show ``loaded`` (a LoadedModel or None) and list the presets resolved for it.
+
+        ``presets`` maps preset name -> Condition or an error message (from the load task); when
+        absent they are resolved here.
+        """
+        checked = self.checked_names() or list(DEFAULT_CHECKED)
+        self.loaded = loaded
+        self._conditions.clear()
+        self._errors.clear()
+        self._exchange_names = {}
+        if loaded is None:
+            self.model_label.setText("<i>No model open. Pick a bundled model, open a file or drop one here.</i>")
+        else:
+            m = loaded.model
+            self.model_label.setText(
+                f"<b>{m.id or 'model'}</b> — {len(m.metabolites):,} metabolites, {len(m.reactions):,} reactions, "
+                f"{len(m.genes):,} genes<br><span style='color:#666'>{loaded.source}</span>")
+            self._exchange_names = {r.id: (r.name or r.id) for r in m.boundary}
+            completer = QCompleter(sorted(self._exchange_names), self.add_exchange)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.add_exchange.setCompleter(completer)
+            if presets is None:
+                presets = resolve_presets(m, self.carbon.isChecked())
+            for name, value in presets.items():
+                if isinstance(value, Condition):
+                    self._conditions[name] = value
+                else:
+                    self._errors[name] = str(value)
+        self._fill_list(checked)
+        for w in (self.import_button, self.export_button, self.run_button, self.measured, self.add_exchange,
+                  self.add_button, self.remove_button, self.carbon):
+            w.setEnabled(loaded is not None)
+        self.inputs_changed.emit()
+
+    def _fill_list(self, checked) -> None:
+        with QSignalBlocker(self.condition_list):
+            self.condition_list.clear()
+            names = list(preset_names()) + [n for n in self._conditions if n not in preset_names()]
+            for name in names:
+                item = QListWidgetItem(name)
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable
+                if name in self._conditions:
+                    flags |= Qt.ItemFlag.ItemIsEnabled
+                    cond = self._conditions[name]
+                    item.setToolTip(cond.description or "from a conditions file")
+                    if cond.preset is None:
+                        item.setText(f"{name}  (file)")
+                elif name in self._errors:
+                    item.setToolTip(f"not available for this model: {self._errors[name]}")
+                    item.setText(f"{name}  (not in this model)")
+                item.setFlags(flags)
+                on = name in checked and name in self._conditions
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                self.condition_list.addItem(item)
+            first = next((i for i in range(self.condition_list.count())
+                          if self.condition_list.item(i).checkState() == Qt.CheckState.Checked), 0)
+            if self.condition_list.count():
+                self.condition_list.setCurrentRow(first)
+        self._show_selected()
+
+    # ------------------------------------------------------------------ conditions
+
+    def _item(self, name: str) -> QListWidgetItem | None:
+        for i in range(self.condition_list.count()):
+            item = self.condition_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                return item
+        return None
+
+    def checked_names(self) -> list[str]:
+        out = []
+        for i in range(self.condition_list.count()):
+            item = self.condition_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_checked(self, names) -> None:
+        names = set(names)
+        with QSignalBlocker(self.condition_list):
+            for i in range(self.condition_list.count()):
+                item = self.condition_list.item(i)
+                name = item.data(Qt.ItemDataRole.UserRole)
+                on = name in names and name in self._conditions
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.inputs_changed.emit()
+
+    def conditions(self) -> list[Condition]:
+        """The ticked conditions, in list order, with the user's edits."""
+        return [self._conditions[n] for n in self.checked_names() if n in self._conditions]
+
+    def all_conditions(self) -> dict[str, Condition]:
+        return dict(self._conditions)
+
+    def current_name(self) -> str | None:
+        item = self.condition_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def add_conditions(self, conditions, check: bool = True) -> None:
+        """Add (or replace by name) conditions, e.g. from a file or a project."""
+        checked = self.checked_names()
+        for cond in conditions:
+            self._conditions[cond.name] = cond
+            self._errors.pop(cond.name, None)
+            if check and cond.name not in checked:
+                checked.append(cond.name)
+        self._fill_list(checked)
+        self.inputs_changed.emit()
+
+    def import_file(self, path) -> list[Condition]:
+        """Read a conditions file against the open model; raises InputError."""
+        if self.loaded is None:
+            raise InputError("open a model before importing conditions (they refer to its exchanges)", path)
+        conditions = load_conditions_file(self.loaded.model, path)
+        self.add_conditions(conditions)
+        log.info("Imported %d condition(s) from %s", len(conditions), path)
+        return conditions
+
+    def export_file(self, path) -> None:
+        conditions = self.conditions()
+        if not conditions:
+            raise InputError("tick at least one condition to export", path)
+        save_conditions_file(conditions, path)
+        log.info("Wrote %d condition(s) to %s", len(conditions), path)
+
+    def _item_changed(self, _item) -> None:
+        self.inputs_changed.emit()
+
+    def _carbon_toggled(self, on: bool) -> None:
+        if self.loaded is None:
+            return
+        checked = self.checked_names()
+        for name, value in resolve_presets(self.loaded.model, on).items():
+            if isinstance(value, Condition):
+                self._conditions[name] = value
+        self._fill_list(checked)
+        self.inputs_changed.emit()
+
+    def _show_selected(self) -> None:
+        name = self.current_name()
+        cond = self._conditions.get(name) if name else None
+        self.bounds_model.set_condition(cond, self._exchange_names)
+        with QSignalBlocker(self.measured):
+            self.measured.setText("" if cond is None or cond.measured_growth is None else f"{cond.measured_growth:g}")
+        if cond is None:
+            self.selected_label.setText(f"<i>{name}: {self._errors.get(name, '')}</i>" if name in self._errors else "")
+        else:
+            uptake = ", ".join(f"{k} {v:g}" for k, v in sorted(cond.medium.items(), key=lambda kv: -kv[1])[:3])
+            self.selected_label.setText(f"<b>{cond.name}</b>: {cond.description or 'custom medium'}"
+                                        f"<br><span style='color:#666'>largest uptakes: {uptake}</span>")
+        self.selected_label.setWordWrap(True)
+
+    def _replace_current(self, **changes) -> None:
+        name = self.current_name()
+        if name not in self._conditions:
+            return
+        self._conditions[name] = replace(self._conditions[name], **changes)
+        self.inputs_changed.emit()
+
+    def _bound_edited(self, rid: str, lb: float, ub: float) -> None:
+        name = self.current_name()
+        if name in self._conditions:
+            bounds = dict(self._conditions[name].bounds)
+            bounds[rid] = (lb, ub)
+            self._replace_current(bounds=bounds)
+            log.info("Condition %s: bounds of %s set to (%g, %g)", name, rid, lb, ub)
+
+    def _measured_edited(self) -> None:
+        text = self.measured.text().strip()
+        if not text:
+            self._replace_current(measured_growth=None)
+            return
+        try:
+            value = float(text)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError
+        except ValueError:
+            self.measured.setStyleSheet("background:#fdd")
+            self.measured.setToolTip("a growth rate is a number ≥ 0 (1/h)")
+            return
+        self.measured.setStyleSheet("")
+        self._replace_current(measured_growth=value)
+
+    def _add_exchange(self) -> None:
+        rid = self.add_exchange.text().strip()
+        name = self.current_name()
+        if not rid or name not in self._conditions:
+            return
+        if rid not in self._exchange_names:
+            self.add_exchange.setStyleSheet("background:#fdd")
+            self.add_exchange.setToolTip(f"'{rid}' is not an exchange reaction of this model")
+            return
+        self.add_exchange.setStyleSheet("")
+        bounds = dict(self._conditions[name].bounds)
+        ub = bounds.get(rid, (0.0, 1000.0))[1]
+        bounds[rid] = (-10.0, ub)
+        self._replace_current(bounds=bounds)
+        self.add_exchange.clear()
+        self._show_selected()
+
+    def _remove_exchange(self) -> None:
+        name = self.current_name()
+        index = self.bounds_view.currentIndex()
+        if name not in self._conditions or not index.isValid():
+            return
+        bounds = dict(self._conditions[name].bounds)
+        bounds.pop(self.bounds_model.exchange(index.row()), None)
+        self._replace_current(bounds=bounds)
+        self._show_selected()
+
+    # ------------------------------------------------------------------ attention
+
+    def attention_config(self) -> AttentionConfig:
+        heads, d_model = self.heads.value(), self.d_model.value()
+        if d_model % heads:
+            raise InputError(f"d_model ({d_model}) must be a multiple of heads ({heads})")
+        return AttentionConfig(d_model=d_model, heads=heads, layers=self.layers.value(), hops=self.hops.value(),
+                               seed=self.seed.value())
+
+    def set_attention(self, heads: int, d_model: int, layers: int, hops: int, seed: int,
+                      filter_currency: bool) -> None:
+        for box, v in ((self.heads, heads), (self.d_model, d_model), (self.layers, layers), (self.hops, hops),
+                       (self.seed, seed)):
+            with QSignalBlocker(box):
+                box.setValue(int(v))
+        with QSignalBlocker(self.currency):
+            self.currency.setChecked(bool(filter_currency))
+
+    def set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running and self.loaded is not None)
+        self.cancel_button.setEnabled(running)
+
+
+def resolve_presets(model, carbon_normalised: bool) -> dict[str, object]:
+    """Preset name -> Condition for ``model``, or the reason it is not available (a string)."""
+    out: dict[str, object] = {}
+    for name in preset_names():
+        try:
+            out[name] = preset_condition(model, name, carbon_normalised)
+        except InputError as exc:
+            out[name] = str(exc)
+    return out

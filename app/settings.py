@@ -1,0 +1,81 @@
+"""Settings remembered between sessions, declared in one place, versioned, with a migration hook.
+
+Stored with ``QSettings`` (organisation "MetabolicAttentionStudio", application "metattn"). Tests
+point QSettings at a temporary folder (IniFormat + ``QSettings.setPath``) and never touch the
+user's real settings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from core.attention.result import AttentionConfig
+
+SETTINGS_VERSION = 1
+ORGANISATION = "MetabolicAttentionStudio"
+APPLICATION = "metattn"
+MAX_RECENT = 8
+_DEFAULT_ATTENTION = AttentionConfig()
+
+# key -> default; types follow the defaults
+DEFAULTS: dict[str, object] = {
+    "attention/heads": _DEFAULT_ATTENTION.heads,
+    "attention/d_model": _DEFAULT_ATTENTION.d_model,
+    "attention/layers": _DEFAULT_ATTENTION.layers,
+    "attention/hops": _DEFAULT_ATTENTION.hops,
+    "attention/seed": _DEFAULT_ATTENTION.seed,
+    "attention/filter_currency": True,
+    "conditions/carbon_normalised": False,
+    "view/colormap": "viridis",
+    "files/recent": [],
+    "files/last_dir": "",
+}
+
+
+def open_settings() -> QSettings:
+    settings = QSettings(ORGANISATION, APPLICATION)
+    migrate(settings)
+    return settings
+
+
+def migrate(settings: QSettings) -> None:
+    """Bring settings written by an older version up to :data:`SETTINGS_VERSION`.
+
+    Version 0 (no key) is a fresh or pre-release store: nothing to convert. Future versions add a
+    branch here (rename or convert keys) before stamping the new version.
+    """
+    version = int(settings.value("settings_version", 0) or 0)
+    if version > SETTINGS_VERSION:
+        return  # written by a newer program: read what we know, write nothing back that we don't
+    if version < 1:
+        # Before versioning the dock layout had other dock names; an old state would hide panes.
+        settings.remove("window/state")
+    settings.setValue("settings_version", SETTINGS_VERSION)
+
+
+def value(settings: QSettings, key: str):
+    """The stored value of ``key`` converted to its default's type (QSettings' INI files give strings)."""
+    default = DEFAULTS[key]
+    raw = settings.value(key, default)
+    if raw is None:
+        return default
+    try:
+        if isinstance(default, bool):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("true", "1", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, list):
+            if isinstance(raw, str):
+                return [raw] if raw else []
+            return [str(x) for x in raw]
+        return str(raw)
+    except (TypeError, ValueError):
+        return default
+
+
+def add_recent(settings: QSettings, path: str) -> list[str]:
+    recent = [p for p in value(settings, "files/recent") if p != path]
+    recent.insert(0, path)
+    recent = recent[:MAX_RECENT]
+    settings.setValue("files/recent", recent)
+    return recent

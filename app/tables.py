@@ -1,0 +1,231 @@
+"""Table models and views for result tables: one QAbstractTableModel over columns, sortable and
+filterable through a QSortFilterProxyModel, Ctrl+C copies the selected rows as TSV.
+
+A :class:`Column` is a header and a sequence of values (strings or numbers, one per row). Numbers
+sort as numbers (the sort role gives the raw value) and show with a sensible precision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    values: Sequence
+    tooltip: str = ""
+    digits: int = 4  # significant digits for floats
+
+
+def format_value(value, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            return ""
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
+            return f"{v:.{max(digits - 1, 1)}e}"
+        return f"{v:.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    return str(value)
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """Read-only rows from columns of equal length; ``id_column`` names the node-id column (if any)."""
+
+    def __init__(self, columns: Sequence[Column] = (), id_column: str | None = None, parent=None):
+        super().__init__(parent)
+        self._columns: list[Column] = []
+        self._n = 0
+        self.id_column: str | None = None
+        self._id_pos = -1
+        self.set_columns(columns, id_column)
+
+    def set_columns(self, columns: Sequence[Column], id_column: str | None = None) -> None:
+        lengths = {len(c.values) for c in columns}
+        assert len(lengths) <= 1, f"columns differ in length: {sorted(lengths)}"
+        self.beginResetModel()
+        self._columns = list(columns)
+        self._n = lengths.pop() if lengths else 0
+        self.id_column = id_column
+        headers = [c.header for c in self._columns]
+        self._id_pos = headers.index(id_column) if id_column in headers else -1
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
+        return 0 if parent.isValid() else self._n
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._columns)
+
+    def raw(self, row: int, col: int):
+        return self._columns[col].values[row]
+
+    def node_id(self, row: int) -> str | None:
+        return str(self._columns[self._id_pos].values[row]) if self._id_pos >= 0 and 0 <= row < self._n else None
+
+    def row_of(self, node_id: str) -> int:
+        if self._id_pos < 0:
+            return -1
+        values = self._columns[self._id_pos].values
+        for r in range(self._n):
+            if values[r] == node_id:
+                return r
+        return -1
+
+    def text(self, row: int, col: int) -> str:
+        return format_value(self.raw(row, col), self._columns[col].digits)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(r, c)
+        if role == SORT_ROLE:
+            v = self.raw(r, c)
+            if isinstance(v, (bool, np.bool_)):
+                return int(v)
+            if isinstance(v, (int, float, np.integer, np.floating)):
+                v = float(v)
+                return v if math.isfinite(v) else -math.inf
+            return "" if v is None else str(v).lower()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            v = self.raw(r, c)
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.text(r, c) or None
+        return None
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._columns[section].header
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._columns[section].tooltip or self._columns[section].header
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+
+class CopyableTableView(QTableView):
+    """A table whose Ctrl+C copies the selected rows (all columns, header first) as TSV."""
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def selected_rows_tsv(self) -> str:
+        model = self.model()
+        rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()}) if self.selectionModel() else []
+        if not rows or model is None:
+            return ""
+        cols = range(model.columnCount())
+        lines = ["\t".join(str(model.headerData(c, Qt.Orientation.Horizontal)) for c in cols)]
+        for r in rows:
+            lines.append("\t".join(str(model.index(r, c).data() or "").replace("\t", " ") for c in cols))
+        return "\n".join(lines) + "\n"
+
+    def copy_selection(self) -> str:
+        text = self.selected_rows_tsv()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
+
+class FilterTable(QWidget):
+    """A filter box over a sortable, copyable table of a :class:`ColumnTableModel`.
+
+    ``node_activated(str)`` fires when the user picks a row that has a node id.
+    """
+
+    node_activated = Signal(str)
+
+    def __init__(self, placeholder: str = "Filter rows (any column)…", parent=None):
+        super().__init__(parent)
+        self.model = ColumnTableModel(parent=self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText(placeholder)
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.view = CopyableTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view)
+
+    def set_columns(self, columns: Sequence[Column], id_column: str | None = None,
+                    sort_column: int | None = None, descending: bool = True) -> None:
+        self.model.set_columns(columns, id_column)
+        if sort_column is not None:
+            self.view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+        else:
+            self.proxy.sort(-1)
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for c in range(self.model.columnCount()):
+            header.resizeSection(c, min(max(header.sectionSize(c), 50), 260))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        node = self.model.node_id(self.proxy.mapToSource(current).row())
+        if node is not None:
+            self.node_activated.emit(node)
+
+    def highlight(self, node_id: str | None) -> None:
+        """Select the node's row (if present) without emitting node_activated."""
+        sel = self.view.selectionModel()
+        with QSignalBlocker(sel):
+            row = self.model.row_of(node_id) if node_id is not None else -1
+            index = self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else QModelIndex()
+            if not index.isValid():  # not in this table, or filtered out
+                sel.clearSelection()
+            else:
+                sel.setCurrentIndex(index, sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
+                self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.view.viewport().update()  # the view repaints from the selection model it was not told about
+
+    def selected_node(self) -> str | None:
+        index = self.view.selectionModel().currentIndex()
+        return self.model.node_id(self.proxy.mapToSource(index).row()) if index.isValid() else None
+
+
+def numeric(values) -> list:
+    """A list of Python floats (NaN kept) from an array, for a Column."""
+    return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
