@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import tempfile
+import zlib
 import warnings
 from dataclasses import dataclass
 from importlib.resources import files
@@ -69,7 +70,7 @@ def sniff_format(data: bytes, path: Path) -> str:
         return "mat"
     if head.startswith(b"<"):
         return "sbml"
-    if head.startswith(b"{"):
+    if head.startswith((b"{", b"[")):
         return "json"
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     ext = suffixes[-1] if suffixes else ""
@@ -135,7 +136,7 @@ def _read_bytes(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
             raise InputError(f"the gzip data is corrupt or truncated ({exc})", path) from None
         if not raw.strip():
             raise InputError("the compressed file is empty", path)
