@@ -315,10 +315,11 @@ def test_a_condition_without_growth_is_plotted_but_not_exported_as_attention(tmp
     spec.write_text(json.dumps({"conditions": [{"name": "starved", "base": "minimal"}]}))
     result = run_result("textbook", ("glucose", str(spec)))
     assert result.attention.condition_names == ("glucose",)
-    paths = write_outputs(result, tmp_path / "out", formats=("png", "csv"))
-    names = {p.name for p in paths}
+    names = {f.name for f in plan_outputs(result)}
     assert {"growth.png", "heatmap_glucose.png", "escher_glucose.json"} <= names
     assert not any("starved" in n for n in names) and "shifts.png" not in names
+    paths = write_outputs(result, tmp_path / "out", formats=("csv",))
+    assert [p.name for p in paths] == ["node_importance.csv", "pathway_scores.csv", "escher_glucose.json"]
 
 
 def test_figure_export_by_suffix(result, tmp_path):
@@ -372,7 +373,9 @@ def nasty_result(tmp_path_factory):
 def test_hostile_names_never_appear_unescaped(nasty_result, tmp_path):
     import networkx as nx
 
-    paths = write_outputs(nasty_result, tmp_path)
+    # PNGs are left out here (matplotlib draws text, it does not interpret markup; the figure tests
+    # cover odd characters there); every format that carries names as text is written.
+    paths = write_outputs(nasty_result, tmp_path, formats=("html", "json", "graphml", "csv"))
     raw = [NASTY["script"], "<script>alert(", "</div><img", 'said "xss-quote"', "onerror=alert('xss-div')"]
     for path in paths:
         if path.suffix == ".html":
@@ -390,8 +393,6 @@ def test_hostile_names_never_appear_unescaped(nasty_result, tmp_path):
     with open(tmp_path / "node_importance.csv", newline="", encoding="utf-8") as fh:
         names = {r["id"]: r["name"] for r in csv.DictReader(fh)}
     assert names["PFK"] == NASTY["quote"]
-    pngs = [p for p in paths if p.suffix == ".png"]
-    assert pngs and all(Image.open(p).size[0] > 500 for p in pngs)
 
 
 def test_spreadsheet_formulas_are_defused(result, tmp_path):

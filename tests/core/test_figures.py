@@ -151,7 +151,7 @@ def test_figures_build_in_parallel_threads(run, tmp_path):
 
     def work(k):
         try:
-            for name in ("heatmap", "network", "layers"):
+            for name in ("heatmap", "layers"):
                 export_figure_png(FIGURES[name](graph, conds, att, rep), tmp_path / f"{name}_{k}.png")
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
