@@ -395,7 +395,8 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
 
 def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS, force: bool = False,
                   progress: Callable[[float, str], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None, timings: dict | None = None) -> list[Path]:
+                  should_stop: Callable[[], bool] | None = None, timings: dict | None = None,
+                  only: Sequence[str] | None = None) -> list[Path]:
     """Write every output of ``result`` (a :class:`core.pipeline.RunResult`) into ``out_dir``.
 
     Without ``force`` an existing target file is an :class:`InputError` naming it, raised before
@@ -403,11 +404,18 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
     checked between files. On :class:`Cancelled` or any error, the files this call created are
     removed again (files it replaced under ``force`` stay, complete), so an interrupted run leaves no
     partial set and no ``.part`` file. ``timings``, if given, receives seconds per file name.
+    ``only`` restricts the run to the planned files of those names (e.g. one GUI pane's files).
     Returns the paths written, in order.
     """
     out = Path(out_dir)
     formats = tuple(formats)
     plan = plan_outputs(result, formats)
+    if only is not None:
+        wanted = set(only)
+        unknown = sorted(wanted - {f.name for f in plan})
+        if unknown:
+            raise InputError(f"not an output of this run: {', '.join(unknown)}")
+        plan = [f for f in plan if f.name in wanted]
     targets = [out / f.name for f in plan]
     if out.exists() and not out.is_dir():
         raise InputError("is a file, not a folder", out)

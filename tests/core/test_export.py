@@ -262,6 +262,14 @@ def test_formats_subset_and_unknown_format(result, tmp_path):
         write_outputs(result, tmp_path / "afile", formats=("csv",))
 
 
+def test_only_some_files(result, tmp_path):
+    paths = write_outputs(result, tmp_path, only=("network.html", "growth.png"))
+    assert [p.name for p in paths] == ["growth.png", "network.html"]
+    assert files_in(tmp_path) == ["growth.png", "network.html"]
+    with pytest.raises(InputError, match="nope.png"):
+        write_outputs(result, tmp_path / "x", only=("nope.png",))
+
+
 def test_stop_midway_leaves_nothing(result, tmp_path):
     checks = []
 
