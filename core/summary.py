@@ -244,6 +244,10 @@ def _types_and_focus(analysis) -> list[str]:
     return out
 
 
+def _share_of_group(fraction: float) -> str:
+    return "<1 %" if fraction < 0.01 else f"{fraction * 100:.0f} %"
+
+
 def _clusters(analysis) -> list[str]:
     cl = analysis.clustering
     if cl.kmeans_k < 2:
@@ -254,7 +258,7 @@ def _clusters(analysis) -> list[str]:
     rows = []
     for g in cl.describe(cl.kmeans_labels):
         types = g["node_types"]
-        pws = ", ".join(f"{d['pathway']} ({d['fraction'] * 100:.0f} %)" for d in g["dominant_pathways"])
+        pws = ", ".join(f"{d['pathway']} ({_share_of_group(d['fraction'])})" for d in g["dominant_pathways"])
         tops = ", ".join(f"{t['name']} [{t['id']}]" if t["name"] != t["id"] else f"[{t['id']}]" for t in g["top_nodes"])
         rows.append([g["cluster"] + 1, g["size"], f"{types['metabolite']} / {types['reaction']}", pws, tops])
     out += _table(["Group", "Nodes", "Metabolites / reactions", "Main pathways", "Most important members"], rows)
