@@ -13,6 +13,7 @@ Shapes (legend: N nodes, E edges, M metabolites, R reactions):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -39,7 +40,8 @@ class MetabolicGraph:
     node_types: np.ndarray  # (N,) int8
     compartments: tuple[str, ...]
     formulas: tuple[str, ...]  # "" for reactions
-    pathways: tuple[tuple[str, ...], ...]  # reaction: its subsystem; metabolite: its reactions' subsystems
+    pathways: tuple[tuple[str, ...], ...]  # reaction: its subsystem; metabolite: its reactions' subsystems,
+    # most frequent first (ties alphabetical), transport/exchange categories last
     gene_rules: tuple[str, ...]  # "" for metabolites
     is_exchange: np.ndarray  # (N,) bool
     is_transport: np.ndarray  # (N,) bool
@@ -82,8 +84,10 @@ class MetabolicGraph:
 
     @cached_property
     def primary_pathway(self) -> tuple[str, ...]:
-        """One pathway per node (the first, alphabetically), "Unassigned" where there is none."""
-        return tuple(sorted(ps)[0] if ps else "Unassigned" for ps in self.pathways)
+        """One pathway per node: a reaction's subsystem; for a metabolite, the pathway most of its
+        reactions belong to (transport and exchange only when it has nothing else); "Unassigned"
+        where there is none."""
+        return tuple(ps[0] if ps else "Unassigned" for ps in self.pathways)
 
     @cached_property
     def degree(self) -> np.ndarray:
@@ -156,7 +160,7 @@ def build_graph(model) -> MetabolicGraph:
     subsystems, borrowed = reaction_pathways(model)
 
     src, dst, coef, rev = [], [], [], []
-    met_pathways: list[set[str]] = [set() for _ in range(m)]
+    met_pathways: list[Counter] = [Counter() for _ in range(m)]
     for j, rxn in enumerate(rxns):
         node = m + j
         subsystem = subsystems[j]
@@ -165,7 +169,7 @@ def build_graph(model) -> MetabolicGraph:
                 continue
             i = met_pos[met.id]
             if subsystem:
-                met_pathways[i].add(subsystem)
+                met_pathways[i][subsystem] += 1
             if c < 0:
                 src.append(i), dst.append(node)
             else:
@@ -184,7 +188,7 @@ def build_graph(model) -> MetabolicGraph:
         compartments=tuple(x.compartment or "" for x in mets) + tuple(
             ",".join(sorted(x.compartments)) for x in rxns),
         formulas=tuple(x.formula or "" for x in mets) + ("",) * r,
-        pathways=tuple(tuple(sorted(p)) for p in met_pathways) + tuple((s,) if s else () for s in subsystems),
+        pathways=tuple(_ranked(p) for p in met_pathways) + tuple((s,) if s else () for s in subsystems),
         gene_rules=("",) * m + tuple(x.gene_reaction_rule or "" for x in rxns),
         is_exchange=np.array([False] * m + [x.id in exchange_ids for x in rxns]),
         is_transport=np.array([False] * m + [len(x.compartments) > 1 for x in rxns]),
@@ -194,6 +198,15 @@ def build_graph(model) -> MetabolicGraph:
         edge_reversible=np.array(rev, dtype=bool),
         pathways_from_reference=borrowed,
     )
+
+
+_PERIPHERAL = ("Transport", "Exchange", "Extracellular exchange", "Unassigned")
+
+
+def _ranked(counts: Counter) -> tuple[str, ...]:
+    """Pathway names by how many of a metabolite's reactions are in them; transport, exchange and
+    unassigned last, since nearly every extracellular metabolite has those."""
+    return tuple(sorted(counts, key=lambda p: (p.startswith(_PERIPHERAL), -counts[p], p)))
 
 
 def default_currency_ids() -> tuple[str, ...]:
