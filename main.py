@@ -207,4 +207,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # In the packaged executable, a child the window starts (spawn) re-runs this program; this turns
+    # it into that child instead of a second window.
+    multiprocessing.freeze_support()
     sys.exit(main())
