@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from importlib.resources import files
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -41,7 +42,8 @@ MODEL_SUFFIXES = (".xml", ".sbml", ".json", ".mat", ".yml", ".yaml", ".gz")
 CONDITION_SUFFIXES = (".csv",)
 PROJECT_SUFFIX = ".mattn"
 MODEL_FILTER = "Metabolic models (*.xml *.sbml *.xml.gz *.json *.mat *.yml *.yaml);;All files (*)"
-ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "metattn.svg"
+# Through importlib.resources so the packaged executable finds it inside its bundle too.
+ICON = Path(str(files("resources") / "icons" / "metattn.svg"))
 
 
 # --------------------------------------------------------------------------- worker-side jobs
