@@ -166,13 +166,29 @@ def pathway_overlap(edge_index: np.ndarray, pathways) -> np.ndarray:
             if p:
                 indices.append(names.setdefault(p, len(names)))
         indptr.append(len(indices))
-    if not indices or edge_index.shape[1] == 0:
-        return np.zeros(edge_index.shape[1])
-    member = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices), np.asarray(indptr)),
-                           shape=(n, len(names)))
-    size = np.diff(member.indptr).astype(np.float64)
+    n_edges = edge_index.shape[1]
+    if not indices or n_edges == 0:
+        return np.zeros(n_edges)
+    indptr_a, indices_a = np.asarray(indptr), np.asarray(indices, dtype=np.int64)
+    size = np.diff(indptr_a)
     src, dst = edge_index
-    inter = np.asarray(member[src].multiply(member[dst]).sum(axis=1)).ravel()
+    inter = np.zeros(n_edges)
+    # Fast path, the common case (reactions have one pathway): one endpoint has at most one pathway,
+    # so the intersection is 1 exactly when the other endpoint's set contains it.
+    small_is_src = size[src] <= size[dst]
+    small = np.where(small_is_src, src, dst)
+    other = np.where(small_is_src, dst, src)
+    single = size[small] == 1
+    n_p = len(names)
+    member_keys = np.repeat(np.arange(n, dtype=np.int64), size) * n_p + indices_a  # sorted: rows, then ids
+    member_keys.sort()
+    wanted = other[single] * n_p + indices_a[indptr_a[small[single]]]
+    pos = np.clip(np.searchsorted(member_keys, wanted), 0, member_keys.size - 1)
+    inter[single] = member_keys[pos] == wanted
+    rest = np.flatnonzero(size[small] > 1)
+    if rest.size:
+        member = sp.csr_matrix((np.ones(indices_a.size, dtype=np.float32), indices_a, indptr_a), shape=(n, n_p))
+        inter[rest] = np.asarray(member[src[rest]].multiply(member[dst[rest]]).sum(axis=1)).ravel()
     union = size[src] + size[dst] - inter
     return np.where(union > 0, inter / np.maximum(union, 1.0), 0.0)
 

@@ -19,6 +19,7 @@ Shapes (legend: C conditions, N nodes, E attention edges, H heads, D model width
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -50,9 +51,7 @@ class SelfAttention(nn.Module):
         assert 0.0 <= dropout < 1.0, f"dropout must be in [0, 1), got {dropout}"
         self.d_model, self.heads, self.head_dim = d_model, heads, d_model // heads
         self.dropout_p = float(dropout)
-        self.q_proj = self._projection(d_model, d_model)
-        self.k_proj = self._projection(d_model, d_model)
-        self.v_proj = self._projection(d_model, d_model)
+        self.qkv_proj = self._projection(d_model, 3 * d_model)  # Q, K and V in one matrix product
         self.out_proj = self._projection(d_model, d_model)
         self.norm_attn = nn.LayerNorm(d_model)
         self.norm_ffn = nn.LayerNorm(d_model)
@@ -70,17 +69,20 @@ class SelfAttention(nn.Module):
         return proj(x)
 
     def reset_parameters(self) -> None:
-        for proj in (self.q_proj, self.k_proj, self.v_proj, self.out_proj):
-            if isinstance(proj, nn.Linear):
-                nn.init.xavier_uniform_(proj.weight)
-                nn.init.zeros_(proj.bias)
-            else:
-                proj.reset_parameters()
+        # Xavier-uniform for each D×D block (Q, K, V, out), as if they were separate matrices.
+        bound = math.sqrt(6.0 / (2 * self.d_model))
+        for proj in (self.qkv_proj, self.out_proj):
+            nn.init.uniform_(proj.weight, -bound, bound)
+            nn.init.zeros_(proj.bias)
         for module in (self.norm_attn, self.norm_ffn, self.ffn[0], self.ffn[3]):
             module.reset_parameters()
         if self.pathway_weight is not None:
             # Random per-head preferences: an untrained layer should still differ between heads.
             nn.init.normal_(self.pathway_weight, std=0.5)
+
+    def project_qkv(self, x: torch.Tensor, graph: AttentionGraph) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries, keys and values, each (C, N, D)."""
+        return self._project(self.qkv_proj, x, graph).chunk(3, dim=-1)
 
     def edge_bias(self, graph: AttentionGraph) -> torch.Tensor | None:
         """(E, H) additive score bias per attention edge, or None."""
@@ -95,9 +97,7 @@ class SelfAttention(nn.Module):
         assert x.shape[1] == graph.num_nodes, f"x has {x.shape[1]} nodes, the graph {graph.num_nodes}"
         c, n, d = x.shape
         h, f = self.heads, self.head_dim
-        q = self._project(self.q_proj, x, graph)
-        k = self._project(self.k_proj, x, graph)
-        v = self._project(self.v_proj, x, graph)
+        q, k, v = self.project_qkv(x, graph)  # [C, N, D] each
         weights = received = None
         if graph.full:
             qh, kh, vh = (t.view(c, n, h, f).transpose(1, 2) for t in (q, k, v))  # [C, H, N, F]
@@ -111,10 +111,10 @@ class SelfAttention(nn.Module):
             if need_received:
                 received = full_attention_received(qh, kh)  # [N, C, H]
         else:
-            qn, kn, vn = (t.transpose(0, 1).reshape(n, c, h, f) for t in (q, k, v))  # [N, C, H, F]
+            qn, kn, vn = (t.transpose(0, 1).unflatten(-1, (h, f)) for t in (q, k, v))  # [N, C, H, F] views
             out, w = edge_attention(qn, kn, vn, graph.edge_index, self.edge_bias(graph), self.dropout_p,
                                     self.training, graph.rows)
-            out = out.reshape(n, c, d).transpose(0, 1)  # [C, N, D]
+            out = out.transpose(0, 1).reshape(c, n, d)  # [C, N, D]
             weights = w if need_weights else None
             if need_received:
                 received = attention_received(w, graph.edge_index, n)  # [N, C, H]

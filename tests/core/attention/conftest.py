@@ -19,6 +19,23 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture
+def csr_always(monkeypatch):
+    """Take the sparse-CSR kernels even on tiny graphs (normally only from CSR_MIN_EDGES edges)."""
+    import core.attention.edge_ops as edge_ops
+
+    monkeypatch.setattr(edge_ops, "CSR_MIN_EDGES", 0)
+
+
+@pytest.fixture(params=["gather", "csr"])
+def kernel_path(request, monkeypatch):
+    """Run a test once with each kernel path."""
+    import core.attention.edge_ops as edge_ops
+
+    monkeypatch.setattr(edge_ops, "CSR_MIN_EDGES", 0 if request.param == "csr" else 1 << 62)
+    return request.param
+
+
 def make_graph(metabolites, reactions, stoich, pathways=None, exchange=(), compartments=None) -> MetabolicGraph:
     """A MetabolicGraph from plain lists: ``stoich`` maps reaction id -> {metabolite id: coefficient}."""
     m, r = len(metabolites), len(reactions)

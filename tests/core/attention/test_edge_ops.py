@@ -93,8 +93,17 @@ def test_edge_softmax_matches_per_group_softmax():
 
 def test_edge_softmax_gradient():
     index = torch.tensor([0, 0, 1, 1, 1])
+    rows = torch.tensor([0, 2, 5])
     scores = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda s: edge_softmax(s, index, 2), (scores,))
+    assert torch.autograd.gradcheck(lambda s: edge_softmax(s, index, 2, rows), (scores,))
+
+
+def test_edge_softmax_segment_path_matches_scatter_path():
+    index = torch.tensor([0, 0, 2, 2, 2, 3])  # node 1 has no edges
+    rows = torch.tensor([0, 2, 2, 5, 6])
+    scores = torch.randn(6, 4, generator=torch.Generator().manual_seed(4)) * 30
+    torch.testing.assert_close(edge_softmax(scores, index, 4, rows), edge_softmax(scores, index, 4))
 
 
 def random_qkv(n, b=2, h=3, f=4, seed=0, dtype=torch.float32):
@@ -103,7 +112,7 @@ def random_qkv(n, b=2, h=3, f=4, seed=0, dtype=torch.float32):
 
 
 @pytest.mark.parametrize("use_rows", [True, False])
-def test_edge_attention_matches_dense_masked_reference(use_rows):
+def test_edge_attention_matches_dense_masked_reference(use_rows, csr_always):
     n = 7
     ei = torch.from_numpy(add_self_loops(symmetrise(HUB_GRAPH, n), n))
     q, k, v = random_qkv(n)
@@ -123,7 +132,7 @@ def test_sorted_rows_only_for_sorted_edges():
     assert rows.tolist() == [0, 2, 3]
 
 
-def test_csr_and_gather_paths_have_the_same_gradients():
+def test_csr_and_gather_paths_have_the_same_gradients(csr_always):
     n = 7
     ei = torch.from_numpy(add_self_loops(symmetrise(HUB_GRAPH, n), n))
     grads = []

@@ -34,8 +34,7 @@ def dense_reference(layer, x, ag):
     """The layer's attention with a dense N×N mask: (C, H, N, N) weights, zero off the graph."""
     c, n, d = x.shape
     h, f = layer.heads, layer.head_dim
-    q = layer._project(layer.q_proj, x, ag).view(c, n, h, f).transpose(1, 2)
-    k = layer._project(layer.k_proj, x, ag).view(c, n, h, f).transpose(1, 2)
+    q, k, _ = (t.reshape(c, n, h, f).transpose(1, 2) for t in layer.project_qkv(x, ag))
     scores = q @ k.transpose(-1, -2) / math.sqrt(f)  # [C, H, N, N]
     mask = torch.full((h, n, n), -math.inf)
     src, dst = ag.edge_index
@@ -45,7 +44,7 @@ def dense_reference(layer, x, ag):
 
 
 @pytest.mark.parametrize("cls", [SelfAttention, MetabolicMultiHeadAttention])
-def test_sparse_weights_match_dense_masked_reference(cls, textbook_inputs):
+def test_sparse_weights_match_dense_masked_reference(cls, textbook_inputs, kernel_path):
     graph, ag, feats = textbook_inputs
     layer = seeded(cls, 64, heads=8)
     x = seeded(FeatureEncoder, feats.shape[-1], 64)(feats)
@@ -76,8 +75,7 @@ def test_full_mode_matches_softmax_over_all_nodes(tiny):
     x = torch.randn(3, n, 16, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         out = layer(x, ag, need_weights=True, need_received=True)
-    q = layer._project(layer.q_proj, x, ag).view(3, n, 4, 4).transpose(1, 2)
-    k = layer._project(layer.k_proj, x, ag).view(3, n, 4, 4).transpose(1, 2)
+    q, k, _ = (t.reshape(3, n, 4, 4).transpose(1, 2) for t in layer.project_qkv(x, ag))
     w = torch.softmax(q @ k.transpose(-1, -2) / 2.0, dim=-1)  # [C, H, N, N]
     torch.testing.assert_close(out.weights.view(n, n, 3, 4), w.permute(2, 3, 0, 1), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(out.received, (w.sum(2) - torch.diagonal(w, dim1=2, dim2=3)).permute(2, 0, 1),
@@ -139,7 +137,7 @@ def test_aggregator_outputs_and_importance(textbook_inputs):
     torch.testing.assert_close(quiet.importance, out.importance)
 
 
-def test_gradients_reach_every_parameter(textbook_inputs):
+def test_gradients_reach_every_parameter(textbook_inputs, kernel_path):
     graph, _, feats = textbook_inputs
     ag = build_attention_graph(graph, hops=2, hub_degree=50)  # 2 hops: every relation and hop bias is used
     model = seeded(AttentionAggregator, feats.shape[-1], d_model=32, heads=4, max_hops=2).train()
