@@ -9,6 +9,7 @@ Inputs: the AttentionResult (weights are drawn as they are), the analysis's
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from core.figures._style import (
     FONT_SIZE, METABOLITE_COLOUR, REACTION_COLOUR, empty_message, new_figure, plain, style_axes,
@@ -20,10 +21,16 @@ FEATURE_LABELS = {"degree": "degree (edges in the metabolic graph)",
                   "abs_flux": "|flux| or turnover (mmol/gDW/h)"}
 
 
-def _grid(fig, n: int):
-    cols = min(n, 4)
+def _head_grid(n: int):
+    """A figure with one small panel per head, four to a row. Margins are fixed rather than
+    constrained: with many panels the constrained layout costs most of the drawing time."""
+    cols = max(min(n, 4), 1)
     rows = (n + cols - 1) // cols
-    return [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
+    height = 1.9 * rows + 0.7
+    fig = new_figure(8.0, height, constrained=False)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.55 / height + 0.02, top=1 - 0.45 / height,
+                        wspace=0.35, hspace=0.75)
+    return fig, [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
 
 
 def weight_histograms(attention, layer: int = -1, bins: int = 40, title: str | None = None):
@@ -31,16 +38,18 @@ def weight_histograms(attention, layer: int = -1, bins: int = 40, title: str | N
     (self-loops left out, as in the analysis's basic statistics), all conditions pooled."""
     n_h = attention.n_heads
     layer_no = layer if layer >= 0 else attention.n_layers + layer
-    rows = (n_h + 3) // 4
-    fig = new_figure(8.0, 1.9 * rows + 0.6)
+    fig, axes = _head_grid(n_h)
     loop = attention.edge_index[0] == attention.edge_index[1]
     w = attention.self_attention[layer][:, ~loop, :]  # [C, E_neighbour, H]
-    for h, ax in enumerate(_grid(fig, n_h)):
+    for h, ax in enumerate(axes):
         values = w[:, :, h].ravel()
         if values.size == 0:
             empty_message(ax, "no edges")
             continue
-        ax.hist(values, bins=bins, range=(0.0, 1.0), color="#4c72b0", log=True)
+        ax.hist(values, bins=bins, range=(0.0, 1.0), color="#4c72b0", log=True, histtype="stepfilled")
+        # Plain counts (1, 10, 100) instead of mathtext powers: same reading, a third of the drawing time.
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"head {h + 1}", fontsize=FONT_SIZE)
         ax.set_xlabel("weight", fontsize=FONT_SIZE - 1)
         style_axes(ax)
@@ -55,15 +64,14 @@ def entropy_histograms(entropy, layer: int = -1, bins: int = 20, title: str | No
     ent = np.asarray(entropy.entropy)  # [L, C, H, N]
     n_l, _, n_h, _ = ent.shape
     layer_no = layer if layer >= 0 else n_l + layer
-    rows = (n_h + 3) // 4
-    fig = new_figure(8.0, 1.9 * rows + 0.6)
-    for h, ax in enumerate(_grid(fig, n_h)):
+    fig, axes = _head_grid(n_h)
+    for h, ax in enumerate(axes):
         values = ent[layer, :, h, :].ravel()
         values = values[np.isfinite(values)]
         if values.size == 0:
             empty_message(ax, "no node has more than one neighbour")
             continue
-        ax.hist(values, bins=bins, range=(0.0, 1.0), color="#55a868")
+        ax.hist(values, bins=bins, range=(0.0, 1.0), color="#55a868", histtype="stepfilled")
         ax.set_title(f"head {h + 1}", fontsize=FONT_SIZE)
         ax.set_xlabel("normalised entropy", fontsize=FONT_SIZE - 1)
         style_axes(ax)

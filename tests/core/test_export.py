@@ -434,6 +434,6 @@ def test_genome_scale_html_is_small_and_heatmap_bounded(tmp_path):
     fig = attention_heatmap(result.graph, result.attention, condition=2)
     export_figure_png(fig, tmp_path / "heatmap.png")
     assert time.perf_counter() - t0 < 15.0
-    assert fig.axes[0].images[0].get_array().shape == (1500, 1500)  # pooled, never N x N
+    assert fig.axes[0].images[0].get_array().shape == (1500, 1500, 4)  # pooled, never N x N
     with Image.open(tmp_path / "heatmap.png") as img:
         assert np.asarray(img.convert("L"), dtype=np.float64).std() > 5.0

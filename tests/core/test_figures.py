@@ -14,7 +14,7 @@ from PIL import Image
 from core import figures as F
 from core.export import export_figure_png
 from core.figures._style import plain
-from core.layout import graph_arrays, neighbourhood
+from core.layout import graph_arrays, neighbourhood, pathway_order
 
 
 def pipeline(conditions: tuple[str, ...], model: str = "textbook"):
@@ -77,18 +77,22 @@ def test_figure_saves_as_300_dpi_png_with_content(run, name, tmp_path):
 def test_heatmap_draws_the_sparse_matrix_in_pathway_order(run):
     graph, _, att, _ = run
     fig = F.attention_heatmap(graph, att, condition=0, layer=-1)
-    image = fig.axes[0].images[0].get_array()
-    assert image.shape == (graph.n_nodes, graph.n_nodes)  # small model: one pixel per node
-    assert int((~image.mask).sum()) == att.n_edges  # every attention edge, nothing else
+    image = np.asarray(fig.axes[0].images[0].get_array())
+    assert image.shape == (graph.n_nodes, graph.n_nodes, 4)  # small model: one pixel per node
+    white = (image[..., :3] == 255).all(axis=-1)
+    assert int((~white).sum()) == att.n_edges  # every attention edge is coloured, nothing else
+    order = pathway_order(graph)
+    i, j = graph.index["PGI"], graph.index["g6p_c"]  # PGI attends to g6p_c
+    assert not white[order.rank[i], order.rank[j]]
     w = att.self_attention[-1, 0].mean(axis=1)
-    assert float(image.max()) == pytest.approx(float(w.max()), rel=1e-6)
-    assert fig.axes[1].get_ylabel() == "attention weight"  # the colour bar
+    assert fig.axes[1].get_ylabel() == "attention weight"  # the colour bar, up to the largest weight
+    assert fig.axes[1].get_ylim()[1] == pytest.approx(float(w.max()), rel=1e-6)
 
 
 def test_heatmap_pools_pixels_without_densifying(run):
     graph, _, att, _ = run
     fig = F.attention_heatmap(graph, att, max_pixels=50)
-    assert fig.axes[0].images[0].get_array().shape == (50, 50)
+    assert fig.axes[0].images[0].get_array().shape == (50, 50, 4)
     assert "1 pixel =" in fig.axes[0].get_title()
 
 
