@@ -368,11 +368,12 @@ class GraphArrays:
 
 
 def graph_arrays(nbh: Neighbourhood, pos: np.ndarray | None = None, seed: int = 0,
-                 label_length: int = 40) -> GraphArrays:
-    """Convert a :class:`Neighbourhood` to drawing arrays; ``pos`` defaults to :func:`layout` of it."""
+                 label_length: int = 40, disk_cache: bool = False) -> GraphArrays:
+    """Convert a :class:`Neighbourhood` to drawing arrays; ``pos`` defaults to :func:`layout` of it
+    (kept on disk too with ``disk_cache``)."""
     k, m = nbh.n_nodes, nbh.n_edges
     if pos is None:
-        pos = layout(nbh.edges, seed=seed, n_nodes=k)
+        pos = layout(nbh.edges, seed=seed, n_nodes=k, disk_cache=disk_cache)
     pos = np.asarray(pos, dtype=np.float64)
     assert pos.shape == (k, 2), f"pos must be ({k}, 2), got {pos.shape}"
     w = np.asarray(nbh.edge_weight, dtype=np.float64)
