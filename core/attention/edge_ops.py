@@ -168,15 +168,15 @@ def edge_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int,
 
     Hand-written scatter softmax: per-target max (detached: softmax does not depend on it), exp,
     per-target sum. With ``rows`` (CSR row pointers, edges sorted by target, see
-    :func:`sorted_rows`) the max and the sum are segment reductions over contiguous runs, computed
-    with the edges innermost (the result is an (E, ...) view of an edges-last buffer); otherwise
-    ``scatter_reduce`` amax and ``index_add``. Every target with at least one edge gets weights
+    :func:`sorted_rows`) and at least :data:`CSR_MIN_EDGES` edges, the max and the sum are segment
+    reductions over contiguous runs, computed with the edges innermost (the result is an (E, ...)
+    view of an edges-last buffer); otherwise ``scatter_reduce`` amax and ``index_add``. Every target with at least one edge gets weights
     summing to 1; differentiable in ``scores``.
     """
     assert scores.shape[0] == index.shape[0], (
         f"scores has {scores.shape[0]} rows but index has {index.shape[0]}")
     n_edges, rest = scores.shape[0], scores.shape[1:]
-    if rows is not None and n_edges:
+    if rows is not None and n_edges >= CSR_MIN_EDGES:
         assert rows.shape[0] == num_nodes + 1, f"rows must have N + 1 = {num_nodes + 1} entries"
         flat = _edges_last(scores)  # [M, E]
         offsets = rows.expand(flat.shape[0], -1)
@@ -297,8 +297,8 @@ def edge_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, edge_index
 
     ``bias`` (E, H) or (E, B, H) is added to the scores before the softmax. Dropout (training only)
     acts on the weights used for the output; the returned weights are the softmax itself. ``rows``
-    from :func:`sorted_rows` selects the segment softmax and, from :data:`CSR_MIN_EDGES` edges, the
-    sparse-CSR kernels (same numbers to float rounding).
+    from :func:`sorted_rows` selects, from :data:`CSR_MIN_EDGES` edges on, the segment softmax and
+    the sparse-CSR kernels (same numbers to float rounding).
     Returns ``(out (N, B, H, F), weights (E, B, H))``; the weights may be a strided view.
     """
     assert q.dim() == 4 and q.shape == k.shape == v.shape, "q, k, v must all be (N, B, H, F)"

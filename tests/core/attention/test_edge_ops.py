@@ -91,7 +91,7 @@ def test_edge_softmax_matches_per_group_softmax():
     torch.testing.assert_close(sums[[0, 1, 2, 4]], torch.ones(4, 3, 2))
 
 
-def test_edge_softmax_gradient():
+def test_edge_softmax_gradient(csr_always):
     index = torch.tensor([0, 0, 1, 1, 1])
     rows = torch.tensor([0, 2, 5])
     scores = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
@@ -99,7 +99,7 @@ def test_edge_softmax_gradient():
     assert torch.autograd.gradcheck(lambda s: edge_softmax(s, index, 2, rows), (scores,))
 
 
-def test_edge_softmax_segment_path_matches_scatter_path():
+def test_edge_softmax_segment_path_matches_scatter_path(csr_always):
     index = torch.tensor([0, 0, 2, 2, 2, 3])  # node 1 has no edges
     rows = torch.tensor([0, 2, 2, 5, 6])
     scores = torch.randn(6, 4, generator=torch.Generator().manual_seed(4)) * 30
