@@ -18,196 +18,39 @@ D model width): see :mod:`core.attention.result`.
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import time
-from typing import Callable, Sequence
+import importlib
 
-import numpy as np
-import torch
-
-from core.attention.aggregator import AggregatorOutput, AttentionAggregator
-from core.attention.attention_graph import AttentionGraph, build_attention_graph, full_attention_graph
-from core.attention.budget import check_full, check_k_hop_bound, check_sparse
-from core.attention.cross_attention import MAX_CONDITIONS, CrossAttention
-from core.attention.edge_ops import (add_self_loops, attention_received, dense_masked_attention, edge_attention,
-                                     edge_softmax, k_hop_edges, k_hop_pair_bound, symmetrise)
-from core.attention.encoder import FeatureEncoder
-from core.attention.features import CONDITION_FEATURES, NodeFeatures, build_node_features
-from core.attention.metabolic_attention import MetabolicMultiHeadAttention
-from core.attention.npz import read_attention_npz, write_attention_npz
+# Light: numpy only. Everything else imports torch, so it loads on first use (PEP 562): importing
+# core.attention.result (as core.pipeline does) must not cost the seconds torch takes to import.
 from core.attention.result import AttentionConfig, AttentionResult
-from core.attention.self_attention import SelfAttention
-from core.attention.typed_linear import TypedLinear
-from core.attention.weights_io import load_weights, save_weights
-from core.errors import InputError, check_stop
 
-MODES = ("sparse", "full")
+_LAZY = {
+    "run_attention": "run", "build_model": "run", "prepare_attention_graph": "run", "validate_config": "run",
+    "MODES": "run",
+    "save_weights": "weights_io", "load_weights": "weights_io",
+    "write_attention_npz": "npz", "read_attention_npz": "npz",
+    "AttentionAggregator": "aggregator", "AggregatorOutput": "aggregator",
+    "SelfAttention": "self_attention", "MetabolicMultiHeadAttention": "metabolic_attention",
+    "CrossAttention": "cross_attention", "FeatureEncoder": "encoder", "TypedLinear": "typed_linear",
+    "AttentionGraph": "attention_graph", "build_attention_graph": "attention_graph",
+    "full_attention_graph": "attention_graph",
+    "NodeFeatures": "features", "build_node_features": "features", "CONDITION_FEATURES": "features",
+    "edge_softmax": "edge_ops", "edge_attention": "edge_ops", "dense_masked_attention": "edge_ops",
+    "attention_received": "edge_ops", "add_self_loops": "edge_ops", "symmetrise": "edge_ops",
+    "k_hop_edges": "edge_ops", "k_hop_pair_bound": "edge_ops",
+}
 
-__all__ = [
-    "run_attention", "build_model", "prepare_attention_graph", "AttentionConfig", "AttentionResult",
-    "save_weights", "load_weights", "write_attention_npz", "read_attention_npz",
-    "AttentionAggregator", "AggregatorOutput", "SelfAttention", "MetabolicMultiHeadAttention", "CrossAttention",
-    "FeatureEncoder", "TypedLinear", "AttentionGraph", "build_attention_graph", "full_attention_graph",
-    "NodeFeatures", "build_node_features", "edge_softmax", "edge_attention", "dense_masked_attention",
-    "attention_received", "add_self_loops", "symmetrise", "k_hop_edges", "k_hop_pair_bound",
-]
-
-
-def validate_config(config: AttentionConfig, n_conditions: int) -> None:
-    """Raise InputError for settings a user can fix."""
-    problems = []
-    if config.mode not in MODES:
-        problems.append(f"mode must be one of {', '.join(MODES)}, not '{config.mode}'")
-    if config.heads < 1 or config.d_model < 1 or config.d_model % config.heads:
-        problems.append(f"d_model ({config.d_model}) must be a positive multiple of heads ({config.heads})")
-    if config.layers < 1:
-        problems.append(f"layers must be at least 1, not {config.layers}")
-    if config.hops < 1:
-        problems.append(f"hops must be at least 1, not {config.hops}")
-    if not 0.0 <= config.dropout < 1.0:
-        problems.append(f"dropout must be in [0, 1), not {config.dropout}")
-    if config.memory_budget_gb <= 0:
-        problems.append(f"memory_budget_gb must be positive, not {config.memory_budget_gb}")
-    if n_conditions > MAX_CONDITIONS:
-        problems.append(f"{n_conditions} conditions; attention compares at most {MAX_CONDITIONS} at once")
-    if problems:
-        raise InputError("attention settings: " + "; ".join(problems))
+__all__ = ["AttentionConfig", "AttentionResult", *_LAZY]
 
 
-def build_model(config: AttentionConfig, d_in: int) -> AttentionAggregator:
-    """The network for ``config``, initialised from ``config.seed`` (the caller's RNG is untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = AttentionAggregator(d_in, config.d_model, config.heads, config.layers, config.dropout,
-                                    config.ffn_mult, config.pathway_bias, max(1, config.hops))
-    return model.eval()
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core.attention' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"core.attention.{module}"), name)
+    globals()[name] = value
+    return value
 
 
-def prepare_attention_graph(graph, config: AttentionConfig, n_conditions: int) -> AttentionGraph:
-    """The attention edges for ``config.mode``, after the memory guard has approved them."""
-    budget = config.memory_budget_gb
-    if config.mode == "full":
-        if config.weight_rows:
-            missing = [r for r in config.weight_rows if r not in graph.index]
-            if missing:
-                raise InputError(f"weight_rows: unknown node id(s) {', '.join(missing[:5])}")
-            rows = [graph.index[r] for r in config.weight_rows]
-        else:
-            rows = list(range(graph.n_nodes))
-        check_full(graph.n_nodes, len(set(rows)), n_conditions, config.heads, config.layers, config.d_model, budget)
-        return full_attention_graph(graph, rows)
-    if config.hops > 1:
-        bound = k_hop_pair_bound(graph.edge_index, graph.n_nodes, config.hops, config.hub_degree)
-        check_k_hop_bound(bound, config.hops, config.hub_degree, budget)
-    agraph = build_attention_graph(graph, config.hops, config.hub_degree)
-    check_sparse(graph.n_nodes, agraph.n_edges, n_conditions, config.heads, config.layers, config.d_model, budget,
-                 config.hops)
-    return agraph
-
-
-@contextlib.contextmanager
-def _threads(threads: int | None):
-    if threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(threads)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def run_attention(graph, condition_results: Sequence, config: AttentionConfig | None = None,
-                  progress: Callable[[float, str], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None, threads: int | None = None,
-                  model: AttentionAggregator | None = None) -> AttentionResult:
-    """Attention over ``graph`` (a MetabolicGraph) in each condition of ``condition_results``.
-
-    ``model``: run these weights (e.g. from :func:`load_weights`) instead of a fresh seeded network.
-    ``threads``: torch threads for this call only (None leaves torch's setting alone).
-    Raises InputError for an empty graph, no conditions, bad settings or a request over the memory
-    budget (checked before anything large is built); Cancelled when ``should_stop()`` says so.
-    A single-node graph is fine: its only edge is its self-loop and its importance is 1.
-    """
-    config = config or AttentionConfig()
-    if graph.n_nodes == 0:
-        raise InputError("the graph has no nodes, so there is nothing to attend to")
-    if not condition_results:
-        raise InputError("no conditions given to attention")
-    validate_config(config, len(condition_results))
-    timings: dict[str, float] = {}
-
-    def report(fraction: float, message: str) -> None:
-        if progress is not None:
-            progress(max(0.0, min(1.0, fraction)), message)
-
-    with _threads(threads):
-        t0 = time.perf_counter()
-        report(0.0, "Attention: node features")
-        features = build_node_features(graph, condition_results, config.top_compartments, config.top_pathways,
-                                       config.pathway_hash_buckets)
-        timings["features"] = time.perf_counter() - t0
-        check_stop(should_stop)
-
-        t0 = time.perf_counter()
-        report(0.1, "Attention: neighbourhoods")
-        agraph = prepare_attention_graph(graph, config, len(condition_results))
-        timings["graph"] = time.perf_counter() - t0
-        check_stop(should_stop)
-
-        x = torch.from_numpy(features.values)
-        if model is None:
-            model = build_model(config, features.n_features)
-        elif model.spec["d_in"] != features.n_features or model.spec["max_hops"] < agraph.max_hops:
-            raise InputError(f"the given attention weights take {model.spec['d_in']} features and "
-                             f"{model.spec['max_hops']} hops; these settings give {features.n_features} and "
-                             f"{agraph.max_hops}")
-        if config.pretrain_steps > 0 and not agraph.full:
-            model = copy.deepcopy(model)  # the warm-up trains in place; leave the caller's weights alone
-            t0 = time.perf_counter()
-            _pretrain(model, x, agraph, features, config, should_stop,
-                      lambda f, m: report(0.15 + 0.25 * f, m))
-            timings["pretrain"] = time.perf_counter() - t0
-        model.eval()
-
-        t0 = time.perf_counter()
-        start = 0.4 if config.pretrain_steps > 0 else 0.15
-        with torch.no_grad():
-            out = model(x, agraph, need_weights=True, should_stop=should_stop,
-                        progress=lambda f, m: report(start + (0.95 - start) * f, m))
-        timings["forward"] = time.perf_counter() - t0
-        check_stop(should_stop)
-
-    report(0.95, "Attention: collecting results")
-    result = AttentionResult(
-        config=config,
-        condition_names=tuple(r.name for r in condition_results),
-        node_ids=tuple(graph.node_ids),
-        node_types=np.asarray(graph.node_types, dtype=np.int8),
-        edge_index=agraph.edge_index_numpy(),
-        self_attention=out.self_attention.numpy(),
-        cross_attention=out.cross_attention.numpy(),
-        importance=out.importance.numpy(),
-        node_features=features.values,
-        embeddings=out.embeddings.numpy(),
-        feature_names=features.names,
-        fused=out.fused.numpy(),
-        edge_hops=agraph.hops.numpy().astype(np.int8),
-        timings=timings,
-    )
-    report(1.0, "Attention done")
-    return result
-
-
-def _pretrain(model, x, agraph, features: NodeFeatures, config: AttentionConfig, should_stop, progress) -> None:
-    from core.attention.pretrain import pretrain_masked_flux
-    from core.graph import REACTION
-
-    reactions = torch.nonzero(agraph.node_types == REACTION).flatten()
-    cols = [features.names.index(c) for c in ("flux", "abs_flux", "active")]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed + 1)  # dropout during the warm-up
-        pretrain_masked_flux(model, x, agraph, cols[0], cols, reactions, config.pretrain_steps, config.seed,
-                             should_stop, progress)
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

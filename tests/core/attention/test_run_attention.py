@@ -247,3 +247,15 @@ def test_ijo1366_three_conditions(ijo1366):
     assert np.isfinite(r.importance).all() and np.isfinite(r.embeddings).all()
     np.testing.assert_allclose(r.importance.sum(1), 1.0, atol=1e-4)
     assert r.timings["forward"] < 10.0
+
+
+def test_config_import_does_not_load_torch():
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = "import sys, core.attention, core.attention.result; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "False"
