@@ -270,19 +270,43 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["network"], d["comparison"], V)
         self.splitDockWidget(d["details"], d["log"], V)
         self.resize(1600, 1000)
-        self.resizeDocks([d["setup"], d["heatmap"], d["network"], d["details"]], [330, 560, 440, 270], H)
-        self.resizeDocks([d["heatmap"], d["tables"]], [580, 360], V)
-        self.resizeDocks([d["network"], d["comparison"]], [540, 400], V)
-        self.resizeDocks([d["details"], d["log"]], [640, 300], V)
         self.view_menu.addSeparator()
         self.view_menu.addAction("&Reset layout", self.reset_layout)
-        self._default_state = self.saveState(S.SETTINGS_VERSION)
+        self._default_state = None  # taken at the first show, once the docks have their sizes
+        self._restored_state = False
+
+    def _default_sizes(self) -> None:
+        """Share the space between the docks (needs the window's real size, so after show)."""
+        d = self.docks
+        H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        w = max(self.width(), 1000)
+        h = max(self.height() - 120, 600)
+        self.resizeDocks([d["setup"], d["heatmap"], d["network"], d["details"]],
+                         [int(w * 0.21), int(w * 0.35), int(w * 0.27), int(w * 0.17)], H)
+        self.resizeDocks([d["heatmap"], d["tables"]], [int(h * 0.6), int(h * 0.4)], V)
+        self.resizeDocks([d["network"], d["comparison"]], [int(h * 0.55), int(h * 0.45)], V)
+        self.resizeDocks([d["details"], d["log"]], [int(h * 0.65), int(h * 0.35)], V)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._default_state is None:
+            self._default_state = QByteArray()  # once
+            QTimer.singleShot(0, self._first_shown)
+
+    def _first_shown(self) -> None:
+        if not self._restored_state:
+            self._default_sizes()
+            # The dock layout settles over a few event-loop turns; apply the shares once more then.
+            QTimer.singleShot(250, self._default_sizes)
+        QTimer.singleShot(300, lambda: setattr(self, "_default_state", self.saveState(S.SETTINGS_VERSION)))
 
     def reset_layout(self) -> None:
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
-        self.restoreState(self._default_state, S.SETTINGS_VERSION)
+        if self._default_state:
+            self.restoreState(self._default_state, S.SETTINGS_VERSION)
+        self._default_sizes()
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -290,7 +314,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, S.SETTINGS_VERSION)
+            self._restored_state = bool(self.restoreState(state, S.SETTINGS_VERSION))
         v = lambda key: S.value(self.settings, key)  # noqa: E731
         self.setup.set_attention(v("attention/heads"), v("attention/d_model"), v("attention/layers"),
                                  v("attention/hops"), v("attention/seed"), v("attention/filter_currency"))
@@ -578,8 +602,12 @@ class MainWindow(QMainWindow):
             pane.set_result(result)
         self._fill_search(result)
         node = self.selection.node
-        if node is not None and node not in result.graph.index:
-            self.selection.clear()
+        if (node is None or node not in result.graph.index) and result.attention is not None:
+            # Start on the most important node so the details and relationships show something.
+            import numpy as np
+
+            top = int(np.argmax(np.asarray(result.attention.importance).mean(axis=0)))
+            self.selection.select(result.graph.node_ids[top])
         else:
             self._selection_changed(node)
 

@@ -137,6 +137,7 @@ def step_window(st: _State) -> str:
     # Settings in the temporary folder: the self-test must not change the user's window layout.
     settings = QSettings(str(st.tmp / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
+    st.values["app"], st.values["window"] = app, window  # so a failure below still closes it
     window.resize(1400, 900)
     window.show()
     exposed = _process_events_until(
@@ -144,7 +145,6 @@ def step_window(st: _State) -> str:
     _check(exposed, f"the window was not shown within {WINDOW_TIMEOUT_S:.0f} s")
     image = window.grab()
     _check(not image.isNull() and image.width() > 100, "the window did not paint")
-    st.values["app"], st.values["window"] = app, window
     return f"{app.platformName()} platform, shown {seconds_since_launch():.1f} s after launch"
 
 
@@ -322,6 +322,18 @@ def step_close_window(st: _State) -> str:
     return "closed, background tasks stopped"
 
 
+def _close_quietly(st: _State) -> None:
+    """After a failed step: close the window and stop the compute process it may have started."""
+    window = st.values.pop("window", None)
+    try:
+        if window is not None:
+            window.close()
+        if "app.worker" in sys.modules:
+            sys.modules["app.worker"].close_compute_process()
+    except Exception:  # noqa: BLE001 - already failing; the summary says why
+        pass
+
+
 STEPS: tuple[tuple[str, Callable[[_State], str], tuple[str, ...]], ...] = (
     ("window", step_window, ()),
     ("bundled data", step_bundled_data, ()),
@@ -372,15 +384,7 @@ def self_test(stream: TextIO | None = None) -> int:
             say(f"  ok   {time.perf_counter() - t0:7.2f} s  {name}: {detail}")
             passed.add(name)
     finally:
-        window = state.values.get("window")
-        if window is not None:  # a step failed while the window was open: close it quietly
-            try:
-                from app.worker import close_compute_process
-
-                window.close()
-                close_compute_process()
-            except Exception:  # noqa: BLE001 - already failing; the report below says why
-                pass
+        _close_quietly(state)
     total = time.perf_counter() - t_all
     if failures:
         say(f"self-test FAILED: {len(failures)} of {len(STEPS)} steps failed in {total:.1f} s: "

@@ -33,7 +33,9 @@ DEFAULTS: dict[str, object] = {
 
 
 def open_settings() -> QSettings:
-    settings = QSettings(ORGANISATION, APPLICATION)
+    # defaultFormat(): tests switch it to IniFormat under a temporary path (QSettings.setPath); the
+    # (organisation, application) constructor alone would always use the native store.
+    settings = QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
     migrate(settings)
     return settings
 

@@ -51,6 +51,9 @@ class ColumnTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._columns: list[Column] = []
         self._n = 0
+        self._perm = np.zeros(0, dtype=np.int64)  # display row -> data row
+        self._row_text: list[str] | None = None
+        self._id_rows: dict[str, int] | None = None
         self.id_column: str | None = None
         self._id_pos = -1
         self.set_columns(columns, id_column)
@@ -64,7 +67,42 @@ class ColumnTableModel(QAbstractTableModel):
         self.id_column = id_column
         headers = [c.header for c in self._columns]
         self._id_pos = headers.index(id_column) if id_column in headers else -1
+        self._perm = np.arange(self._n, dtype=np.int64)
+        self._row_text = None
+        self._id_rows = None
         self.endResetModel()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort rows by one column with numpy (thousands of rows; Qt's per-comparison calls into
+        Python took seconds). Numbers sort as numbers, NaN last; text case-blind."""
+        if not 0 <= column < len(self._columns) or self._n == 0:
+            return
+        values = self._columns[column].values
+        descending = order == Qt.SortOrder.DescendingOrder
+        numeric_kind = all(isinstance(v, (int, float, np.integer, np.floating)) or v is None for v in values)
+        if numeric_kind:
+            key = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+            nan = ~np.isfinite(key)
+            key = np.where(nan, 0.0, -key if descending else key)
+            perm = np.lexsort((np.arange(self._n), key, nan))  # NaN last either way
+        else:
+            keys = np.array(["" if v is None else str(v).lower() for v in values], dtype=object)
+            perm = np.array(sorted(range(self._n), key=lambda r: keys[r], reverse=descending), dtype=np.int64)
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        data_rows = [self._perm[i.row()] for i in old]
+        self._perm = perm.astype(np.int64)
+        inverse = np.empty_like(self._perm)
+        inverse[self._perm] = np.arange(self._n)
+        self.changePersistentIndexList(old, [self.index(int(inverse[r]), i.column()) for r, i in zip(data_rows, old)])
+        self.layoutChanged.emit()
+
+    def row_text(self, row: int) -> str:
+        """Lower-case text of a display row, for filtering (built once per table)."""
+        if self._row_text is None:
+            cols = [[format_value(v, c.digits) for v in c.values] for c in self._columns]
+            self._row_text = ["\t".join(col[r] for col in cols).lower() for r in range(self._n)]
+        return self._row_text[self._perm[row]]
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt's name)
         return 0 if parent.isValid() else self._n
@@ -73,19 +111,23 @@ class ColumnTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def raw(self, row: int, col: int):
-        return self._columns[col].values[row]
+        return self._columns[col].values[self._perm[row]]
 
     def node_id(self, row: int) -> str | None:
-        return str(self._columns[self._id_pos].values[row]) if self._id_pos >= 0 and 0 <= row < self._n else None
+        return str(self.raw(row, self._id_pos)) if self._id_pos >= 0 and 0 <= row < self._n else None
 
     def row_of(self, node_id: str) -> int:
+        """Display row of a node id, or -1."""
         if self._id_pos < 0:
             return -1
-        values = self._columns[self._id_pos].values
-        for r in range(self._n):
-            if values[r] == node_id:
-                return r
-        return -1
+        if self._id_rows is None:
+            self._id_rows = {}
+            for r, v in enumerate(self._columns[self._id_pos].values):
+                self._id_rows.setdefault(str(v), r)
+        data_row = self._id_rows.get(node_id, -1)
+        if data_row < 0:
+            return -1
+        return int(np.flatnonzero(self._perm == data_row)[0])
 
     def text(self, row: int, col: int) -> str:
         return format_value(self.raw(row, col), self._columns[col].digits)
@@ -121,6 +163,24 @@ class ColumnTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
+
+
+class RowFilterProxy(QSortFilterProxyModel):
+    """Filters on each row's text in one Python call per row, and leaves sorting to the source model."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._needle = ""
+
+    def set_needle(self, text: str) -> None:
+        self._needle = text.strip().lower()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        return not self._needle or self._needle in self.sourceModel().row_text(row)
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sourceModel().sort(column, order)
 
 
 class CopyableTableView(QTableView):
@@ -162,15 +222,12 @@ class FilterTable(QWidget):
     def __init__(self, placeholder: str = "Filter rows (any column)…", parent=None):
         super().__init__(parent)
         self.model = ColumnTableModel(parent=self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = RowFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText(placeholder)
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.proxy.set_needle)
         self.view = CopyableTableView(self)
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -180,6 +237,7 @@ class FilterTable(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setResizeContentsPrecision(60)  # size columns from 60 rows, not all
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         layout = QVBoxLayout(self)
@@ -194,11 +252,17 @@ class FilterTable(QWidget):
         if sort_column is not None:
             self.view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
         else:
-            self.proxy.sort(-1)
-        self.view.resizeColumnsToContents()
+            self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # Widths from the header and the first rows: Qt's resizeColumnsToContents asks every cell.
         header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        bold = header.fontMetrics()
+        sample = range(min(self.model.rowCount(), 40))
         for c in range(self.model.columnCount()):
-            header.resizeSection(c, min(max(header.sectionSize(c), 50), 260))
+            width = bold.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal))) + 24
+            for r in sample:
+                width = max(width, metrics.horizontalAdvance(self.model.text(r, c)) + 14)
+            header.resizeSection(c, min(max(width, 50), 260))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

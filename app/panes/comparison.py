@@ -23,6 +23,7 @@ class ComparisonPane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.result = None
+        self._removed: list = []
         self.growth_plot = pg.PlotWidget(self)
         self.growth_plot.setBackground("w")
         self.growth_plot.setMinimumHeight(120)
@@ -30,7 +31,7 @@ class ComparisonPane(QWidget):
         gp.setLabel("left", "growth (1/h)")
         gp.setTitle("Growth rate per condition", size="9pt")
         gp.getAxis("bottom").setStyle(tickFont=QFont("Sans", 8))
-        self.legend = gp.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.legend = gp.addLegend(offset=(5, 5), labelTextSize="8pt")
 
         self.pair = QComboBox(self)
         self.pair.currentIndexChanged.connect(self._fill_shifts)
@@ -83,6 +84,9 @@ class ComparisonPane(QWidget):
 
     def _draw_growth(self) -> None:
         gp = self.growth_plot.getPlotItem()
+        # Removed pyqtgraph items stay referenced: freeing a TextItem that the view still signals
+        # made pyqtgraph call methods on a dead object.
+        self._removed.extend(gp.items)
         gp.clear()
         self.legend.clear()
         r = self.result
@@ -99,8 +103,9 @@ class ComparisonPane(QWidget):
         offset = width / 2 if has_measured else 0.0
         bars = pg.BarGraphItem(x=x - offset, height=fba, width=width, brush=FBA_BRUSH)
         gp.addItem(bars)
-        self.legend.addItem(bars, "FBA")
+        self.legend.setVisible(bool(has_measured))
         if has_measured:
+            self.legend.addItem(bars, "FBA")
             m = np.nan_to_num(measured)
             mbar = pg.BarGraphItem(x=x + offset, height=m, width=width, brush=MEASURED_BRUSH)
             gp.addItem(mbar)
@@ -113,7 +118,7 @@ class ComparisonPane(QWidget):
         gp.getAxis("bottom").setTicks([[(float(i), c.name) for i, c in enumerate(conds)], []])
         top = float(np.nanmax(np.concatenate([fba, np.nan_to_num(measured)]))) if len(conds) else 1.0
         gp.setXRange(-0.6, len(conds) - 0.4, padding=0)
-        gp.setYRange(0, max(top, 1e-3) * 1.2, padding=0)
+        gp.setYRange(0, max(top, 1e-3) * 1.3, padding=0)
         gp.setMouseEnabled(x=False, y=False)
         gp.hideButtons()
         notes = [f"{c.name}: {c.status_text()}" for c in conds if not c.grows]

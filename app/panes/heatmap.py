@@ -38,6 +38,8 @@ class HeatmapPane(QWidget):
         self._pix_rows = self._pix_cols = None
         self._weights = None
         self._grid = None
+        self._levels = (0.0, 1.0)
+        self._shown_factor = 0
         self._build()
 
     def _build(self) -> None:
@@ -45,15 +47,21 @@ class HeatmapPane(QWidget):
         self.layer = QComboBox(self)
         self.head = QComboBox(self)
         self.level = QComboBox(self)
-        self.level.addItems(["Nodes", "Pathways"])
+        self.level.addItems(["node × node", "pathway × pathway"])
         self.cmap = QComboBox(self)
         self.cmap.addItems(COLORMAPS)
         controls = QHBoxLayout()
         for label, box in (("Condition", self.condition), ("Layer", self.layer), ("Head", self.head),
                            ("Level", self.level), ("Colours", self.cmap)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(box)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6 if label in ("Layer", "Head") else 7)
+            box.setToolTip({"Condition": "growth condition", "Layer": "attention layer",
+                            "Head": "one attention head, or the mean over heads",
+                            "Level": "node x node, or pathway x pathway (summed)",
+                            "Colours": "colour map"}[label])
+            controls.addWidget(box)  # the items name themselves ("layer 2", "mean of heads", ...)
             box.currentIndexChanged.connect(self.redraw)
+        controls.setSpacing(4)
         controls.addStretch(1)
         self.cmap.currentTextChanged.connect(self.colormap_changed)
 
@@ -87,7 +95,7 @@ class HeatmapPane(QWidget):
             self.plot.addItem(line)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
-        item.getViewBox().sigRangeChanged.connect(lambda *_: self._update_ticks())
+        item.getViewBox().sigRangeChanged.connect(lambda *_: self._view_changed())
 
         self.info = QLabel("No results yet.", self)
         self.info.setWordWrap(True)
@@ -115,9 +123,9 @@ class HeatmapPane(QWidget):
             box.clear()
         if att is not None:
             self.condition.addItems(list(att.condition_names))
-            self.layer.addItems([f"{i + 1}" for i in range(att.n_layers)])
+            self.layer.addItems([f"layer {i + 1}" for i in range(att.n_layers)])
             self.layer.setCurrentIndex(att.n_layers - 1)
-            self.head.addItems(["mean"] + [f"{h + 1}" for h in range(att.n_heads)])
+            self.head.addItems(["mean of heads"] + [f"head {h + 1}" for h in range(att.n_heads)])
             self._order = pathway_order(result.graph)
             n = result.graph.n_nodes
             p = max(min(n, MAX_PIXELS), 1)
@@ -161,10 +169,13 @@ class HeatmapPane(QWidget):
             values = self._grid.values
             n = self._grid.n_nodes
             finite = values[np.isfinite(values)]
-            top = float(finite.max()) if finite.size else 1.0
-            self.image.setImage(values, levels=(0.0, top), autoLevels=False)
-            self.image.setRect(QRectF(0, 0, n, n))
-            self.bar.setLevels((0.0, top))
+            # Self-loops of nodes with one neighbour sit at 1.0; scaling to them would leave every
+            # other weight dark, so the colour bar ends at the 99th percentile (brighter = clipped).
+            top = float(np.quantile(finite, 0.99)) if finite.size else 1.0
+            self._levels = (0.0, max(top, 1e-6))
+            self._shown_factor = 0
+            self._show_pooled()
+            self.bar.setLevels(self._levels)
             item.setLabel("bottom", "attended to (source), by pathway")
             item.setLabel("left", "attending (target), by pathway")
             per = self._grid.nodes_per_pixel
@@ -190,7 +201,47 @@ class HeatmapPane(QWidget):
         self._update_ticks()
         self.highlight(self.selected)
 
+    def pool_factor(self) -> int:
+        """Grid pixels per screen pixel in the current view (1 when zoomed in)."""
+        if self._grid is None:
+            return 1
+        vb = self.plot.getPlotItem().getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        p = self._grid.values.shape[0]
+        visible = max(min(x1, self._grid.n_nodes) - max(x0, 0), 1.0) * p / max(self._grid.n_nodes, 1)
+        return max(1, int(np.ceil(visible / max(vb.width(), 1.0))))
+
+    def _show_pooled(self) -> None:
+        """Show the grid max-pooled to about the screen resolution, so that zoomed out no edge falls
+        between screen pixels (plain scaling would drop most of them), and zoomed in every pixel."""
+        if self._grid is None or not self._level_is_nodes():
+            return
+        f = self.pool_factor()
+        if f == self._shown_factor:
+            return
+        self._shown_factor = f
+        values = self._grid.values
+        p = values.shape[0]
+        if f > 1:
+            q = -(-p // f)
+            padded = np.full((q * f, q * f), np.nan, dtype=np.float32)
+            padded[:p, :p] = values
+            with np.errstate(all="ignore"):
+                blocks = padded.reshape(q, f, q, f)
+                has = np.isfinite(blocks).any(axis=(1, 3))
+                pooled = np.where(has, np.nanmax(np.where(np.isfinite(blocks), blocks, -np.inf), axis=(1, 3)), np.nan)
+            values = pooled.astype(np.float32)
+            side = q * f * self._grid.n_nodes / p
+        else:
+            side = self._grid.n_nodes
+        self.image.setImage(values, levels=self._levels, autoLevels=False)
+        self.image.setRect(QRectF(0, 0, side, side))
+
     # ------------------------------------------------------------------ axes and highlight
+
+    def _view_changed(self) -> None:
+        self._update_ticks()
+        self._show_pooled()
 
     def _update_ticks(self) -> None:
         if self.result is None or self.result.attention is None:
@@ -270,11 +321,9 @@ class HeatmapPane(QWidget):
                 return "no attention edge here"
             src, dst = (int(v) for v in r.attention.edge_index[:, e])
             cond = self.condition.currentText()
-            head = self.head.currentText()
             return (f"<b>{g.node_names[dst]}</b> ({g.node_ids[dst]}) attends to <b>{g.node_names[src]}</b> "
                     f"({g.node_ids[src]}): weight <b>{self._weights[e]:.4f}</b> "
-                    f"<span style='color:#666'>[{cond}, layer {self.layer.currentText()}, "
-                    f"{'mean of heads' if head == 'mean' else 'head ' + head}]</span>")
+                    f"<span style='color:#666'>[{cond}, {self.layer.currentText()}, {self.head.currentText()}]</span>")
         pathways = r.analysis.pathways
         p = len(pathways.names)
         col, row = int(x), int(y)

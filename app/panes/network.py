@@ -57,7 +57,11 @@ class NetworkPane(QWidget):
         self.threshold.setToolTip("hide edges weaker than this share of the strongest drawn edge")
         self.threshold_label = QLabel("0%", self)
         self.labels = QComboBox(self)
-        self.labels.addItems(["Label top nodes", "Label all", "No labels"])
+        self.labels.addItems(["Top labels", "All labels", "No labels"])
+        for box, n in ((self.condition, 7), (self.layer, 2), (self.labels, 8), (self.mode, 10)):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(n)
+        self.threshold.setMinimumWidth(60)
         row = QHBoxLayout()
         for text, w in (("Condition", self.condition), ("Layer", self.layer)):
             row.addWidget(QLabel(text))
@@ -148,10 +152,21 @@ class NetworkPane(QWidget):
 
     # ------------------------------------------------------------------ drawing
 
+    def _label_pool(self, n: int) -> list:
+        """TextItems are made once and reused: removing them from the scene and letting Python free
+        them made pyqtgraph call into deleted objects on the next view change."""
+        font = QFont("Sans", 7)
+        while len(self._labels) < n:
+            label = pg.TextItem("", color=(30, 30, 30), anchor=(0.5, 1.3))
+            label.setFont(font)
+            label.setVisible(False)
+            self.plot.addItem(label)
+            self._labels.append(label)
+        return self._labels
+
     def draw(self, keep_info: bool = False) -> None:
         for label in self._labels:
-            self.plot.removeItem(label)
-        self._labels = []
+            label.setVisible(False)
         a = self.arrays
         if a is None or a.pos.shape[0] == 0:
             self.graph_item.setData(pos=np.zeros((0, 2)), adj=np.zeros((0, 2), dtype=np.int64))
@@ -167,16 +182,15 @@ class NetworkPane(QWidget):
         kwargs["symbolPen"] = self._symbol_pens()
         kwargs["data"] = np.arange(a.pos.shape[0])
         self.graph_item.setData(**kwargs)
-        if self.labels.currentIndex() < 2:
-            font = QFont("Sans", 7)
+        mode = self.labels.currentIndex()
+        if mode < 2:
+            pool = self._label_pool(a.pos.shape[0])
             for k, text in enumerate(a.labels):
-                if self.labels.currentIndex() == 0 and not (a.is_seed[k] or a.ids[k] == self.selected):
+                if mode == 0 and not (a.is_seed[k] or a.ids[k] == self.selected):
                     continue
-                label = pg.TextItem(text, color=(30, 30, 30), anchor=(0.5, 1.3))
-                label.setFont(font)
-                label.setPos(float(a.pos[k, 0]), float(a.pos[k, 1]))
-                self.plot.addItem(label)
-                self._labels.append(label)
+                pool[k].setText(text)
+                pool[k].setPos(float(a.pos[k, 0]), float(a.pos[k, 1]))
+                pool[k].setVisible(True)
         nbh = self.nbh
         n_met = int((np.asarray(a.types) == METABOLITE).sum())
         what = (f"around {nbh.names[0]}" if self.mode.currentIndex() == 1
