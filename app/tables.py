@@ -173,8 +173,13 @@ class RowFilterProxy(QSortFilterProxyModel):
         self._needle = ""
 
     def set_needle(self, text: str) -> None:
-        self._needle = text.strip().lower()
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self._needle = text.strip().lower()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._needle = text.strip().lower()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         return not self._needle or self._needle in self.sourceModel().row_text(row)

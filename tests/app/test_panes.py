@@ -1,0 +1,229 @@
+"""Every pane given a real RunResult (textbook model, glucose and acetate): it shows the result
+(pixels, rows, text), and choosing a node in it reports that node."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+import app.main_window  # noqa: F401  (sets pyqtgraph's row-major image order, as at start-up)
+from app.panes.analysis_tables import AnalysisTablesPane
+from app.panes.comparison import ComparisonPane
+from app.panes.details import DetailsPane
+from app.panes.heatmap import HeatmapPane
+from app.panes.log import LogPane
+from app.panes.network import NetworkPane
+from app.tables import Column, FilterTable
+from app.worker import TaskRunner
+
+
+def _top_node(result) -> str:
+    return result.graph.node_ids[int(np.argmax(result.attention.importance[0]))]
+
+
+def test_heatmap_shows_pixels_and_names_both_nodes(qtbot, textbook_result):
+    pane = HeatmapPane()
+    qtbot.addWidget(pane)
+    pane.resize(700, 600)
+    pane.show()
+    pane.set_result(textbook_result)
+    values = pane._grid.values
+    att = textbook_result.attention
+    assert values.shape == (145, 145)  # small model: one pixel per node
+    assert np.isfinite(values).sum() == att.n_edges  # every attention edge drawn, nothing else
+    image = pane.image.image
+    assert image is not None and np.isfinite(image).sum() > 100
+    # Hover text over the cell of a real edge names both nodes and its weight.
+    e = int(np.argmax(pane.current_weights()))
+    src, dst = att.edge_index[:, e]
+    order = pane._order
+    x, y = order.rank[src] + 0.5, order.rank[dst] + 0.5
+    text = pane.describe_at(x, y)
+    g = textbook_result.graph
+    assert g.node_names[dst] in text and g.node_names[src] in text and "weight" in text
+    clicked = []
+    pane.node_clicked.connect(clicked.append)
+    assert pane.click_at(x, y) == g.node_ids[dst] and clicked == [g.node_ids[dst]]
+    # Other head, other condition: a different image; pathway level uses the analysis' flow matrix.
+    before = pane._grid.values.copy()
+    pane.head.setCurrentIndex(1)
+    pane.condition.setCurrentIndex(1)
+    assert not np.array_equal(np.nan_to_num(before), np.nan_to_num(pane._grid.values))
+    pane.level.setCurrentIndex(1)
+    assert pane.image.image.shape == textbook_result.analysis.pathways.flow_sum[1].shape
+    assert "attends to" in pane.describe_at(0.5, 0.5)
+    pane.highlight(g.node_ids[3])
+    assert pane.row_line.isVisible()
+    for name in ("plasma", "inferno", "viridis"):
+        pane.set_colormap(name)
+        assert pane.cmap.currentText() == name
+
+
+def test_heatmap_genome_scale_redraw_is_fast(qtbot):
+    """4,335 nodes: the node-level image is rasterised, never a dense N x N matrix, in < 100 ms."""
+    from core.pipeline import RunSettings, run_pipeline
+
+    result = run_pipeline(RunSettings(model="iJO1366", conditions=("glucose", "acetate")), with_analysis=False)
+    pane = HeatmapPane()
+    qtbot.addWidget(pane)
+    pane.resize(600, 600)
+    pane.show()
+    pane.set_result(result)
+    assert max(pane._grid.values.shape) <= 1500
+    times = []
+    for head in range(1, 5):
+        t0 = time.perf_counter()
+        pane.head.setCurrentIndex(head)
+        times.append(time.perf_counter() - t0)
+    assert max(times) < 0.1, times
+    assert pane.image.image.shape[0] <= 1500
+
+
+def test_network_draws_metabolites_and_reactions(qtbot, textbook_result):
+    runner = TaskRunner()
+    pane = NetworkPane(runner)
+    qtbot.addWidget(pane)
+    pane.resize(600, 500)
+    pane.show()
+    pane.set_result(textbook_result)
+    qtbot.waitUntil(lambda: pane.arrays is not None, timeout=10000)
+    a = pane.arrays
+    assert a.pos.shape[0] > 10 and a.adj.shape[0] > 10
+    assert set(a.symbols) == {"o", "s"}  # both kinds of node
+    top = _top_node(textbook_result)
+    assert top in a.ids
+    pane.threshold.setValue(50)
+    assert 0 < len(pane._shown_edges) < a.adj.shape[0]
+    # "Around selected node" re-centres on the selection.
+    node = textbook_result.graph.node_ids[5]
+    pane.highlight(node)
+    pane.mode.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: pane.arrays is not None and pane.arrays.ids[0] == node, timeout=10000)
+    clicked = []
+    pane.node_clicked.connect(clicked.append)
+    points = pane.graph_item.scatter.points()
+    pane._point_clicked(pane.graph_item.scatter, [points[0]])
+    assert clicked == [node]
+    assert runner.shutdown(3000)
+
+
+def test_comparison_growth_and_shifts(qtbot, textbook_result):
+    pane = ComparisonPane()
+    qtbot.addWidget(pane)
+    pane.set_result(textbook_result)
+    cmp_ = textbook_result.analysis.conditions
+    assert pane.pair.count() == 1 and pane.pair.currentText() == "acetate vs glucose"
+    assert pane.top_table.model.rowCount() >= cmp_.top_k
+    assert pane.shift_table.model.rowCount() == cmp_.top_k
+    first = pane.shift_table.model.raw(0, 0)
+    assert first == cmp_.shifted_nodes(0)[0]["name"]
+    assert pane.pathway_table.model.rowCount() > 0
+    heights = [item.opts["height"] for item in pane.growth_plot.getPlotItem().items if hasattr(item, "opts")
+               and "height" in item.opts]
+    assert np.allclose(heights[0], [c.growth_rate for c in textbook_result.conditions])
+
+
+def test_tables_sort_filter_copy_and_select(qtbot, textbook_result):
+    pane = AnalysisTablesPane()
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.set_result(textbook_result)
+    cen = pane.tables["centrality"]
+    n = textbook_result.graph.n_nodes
+    assert cen.proxy.rowCount() == n
+    # Sorted by importance in the first condition, largest first.
+    col = 4
+    values = [cen.model.raw(r, col) for r in range(n)]
+    assert values == sorted(values, reverse=True)
+    assert cen.model.raw(0, 1) == _top_node(textbook_result)
+    cen.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    names = [cen.model.raw(r, 0).lower() for r in range(n)]
+    assert names == sorted(names)
+    cen.filter.setText("pyruvate")
+    assert 0 < cen.proxy.rowCount() < n
+    assert all("pyruvate" in cen.model.row_text(cen.proxy.mapToSource(cen.proxy.index(r, 0)).row())
+               for r in range(cen.proxy.rowCount()))
+    cen.view.selectRow(0)
+    qtbot.keyClick(cen.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    text = QGuiApplication.clipboard().text()
+    lines = text.strip().split("\n")
+    assert lines[0].split("\t")[:3] == ["name", "id", "type"] and len(lines) == 2
+    assert "pyruvate" in lines[1].lower()
+    clicked = []
+    pane.node_clicked.connect(clicked.append)
+    cen.view.selectRow(1)
+    assert clicked and clicked[-1] == cen.selected_node()
+    for key in ("statistics", "clustering", "correlations", "pathways", "relationships"):
+        assert pane.tables[key].model.rowCount() > 0, key
+    stats = pane.tables["statistics"].model
+    b = textbook_result.analysis.basic
+    assert stats.rowCount() == b.mean.size
+    # Highlight from elsewhere selects the row without echoing back.
+    cen.filter.clear()
+    clicked.clear()
+    node = textbook_result.graph.node_ids[10]
+    pane.highlight(node)
+    assert cen.selected_node() == node and clicked == []
+    qtbot.waitUntil(lambda: node in pane.notes["relationships"].text(), timeout=3000)
+
+
+def test_details_names_formula_and_fluxes(qtbot, textbook_result):
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    assert "Open a model" in pane.text()
+    pane.set_result(textbook_result)
+    pane.show_node("glc__D_e")
+    text = pane.text()
+    assert "D-Glucose" in text and "C6H12O6" in text and "glucose" in text and "acetate" in text
+    pane.show_node("PGI")
+    text = pane.text()
+    g6p = "D-Glucose 6-phosphate"
+    assert g6p in text  # the reaction's equation with names
+    j = textbook_result.conditions[0].reaction_ids.index("PGI")
+    assert f"{textbook_result.conditions[0].fluxes[j]:.4g}" in text
+    pane.show_node("no_such_node")
+    assert "not in the graph" in pane.text()
+
+
+def test_log_pane_receives_records_from_any_thread(qtbot):
+    import logging
+    import threading
+
+    pane = LogPane()
+    qtbot.addWidget(pane)
+    logger = logging.getLogger("metattn.test")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(pane.handler)
+    try:
+        t = threading.Thread(target=lambda: logger.info("from a worker"))
+        t.start()
+        t.join()
+        logger.warning("on the main thread")
+        qtbot.waitUntil(lambda: len(pane.lines()) >= 2, timeout=2000)
+    finally:
+        logger.removeHandler(pane.handler)
+    text = "\n".join(pane.lines())
+    assert "from a worker" in text and "on the main thread" in text
+
+
+def test_filter_table_numbers_sort_as_numbers(qtbot):
+    table = FilterTable()
+    qtbot.addWidget(table)
+    table.set_columns([Column("id", ["a", "b", "c", "d"]), Column("value", [2.0, 10.0, float("nan"), 1.0])],
+                      id_column="id", sort_column=1)
+    assert [table.model.raw(r, 0) for r in range(4)] == ["b", "a", "d", "c"]  # NaN last
+    table.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert [table.model.raw(r, 0) for r in range(4)] == ["d", "a", "b", "c"]
+    table.highlight("b")
+    assert table.selected_node() == "b"
+
+
+@pytest.mark.parametrize("name", ["viridis", "plasma", "inferno"])
+def test_colormaps_exist(name):
+    import pyqtgraph as pg
+
+    assert pg.colormap.get(name) is not None
