@@ -298,7 +298,10 @@ class MainWindow(QMainWindow):
             self._default_sizes()
             # The dock layout settles over a few event-loop turns; apply the shares once more then.
             QTimer.singleShot(250, self._default_sizes)
-        QTimer.singleShot(300, lambda: setattr(self, "_default_state", self.saveState(S.SETTINGS_VERSION)))
+        QTimer.singleShot(300, self._take_default_state)  # a bound method: dropped if the window is gone
+
+    def _take_default_state(self) -> None:
+        self._default_state = self.saveState(S.SETTINGS_VERSION)
 
     def reset_layout(self) -> None:
         for dock in self.docks.values():

@@ -90,8 +90,11 @@ class _Relay(QObject):
     def __init__(self, runner: "TaskRunner", name: str, worker: Worker, callbacks: dict):
         super().__init__()
         self.runner, self.name, self.worker, self.callbacks = runner, name, worker, callbacks
+        self.delivered = False  # the final callback ran; until then this object must stay alive
 
     def _call(self, key: str, *args) -> None:
+        if key in ("finished", "failed", "cancelled"):
+            self.delivered = True
         fn = self.callbacks.get(key)
         if fn is not None:
             fn(*args)
@@ -185,7 +188,9 @@ class TaskRunner(QObject):
 
     @Slot()
     def _reap(self) -> None:
-        self._threads = [(t, w, r) for t, w, r in self._threads if not t.isFinished()]
+        # A relay whose queued result has not arrived yet must not be freed: Qt drops events for
+        # deleted receivers, and a task that finished quickly would never report.
+        self._threads = [(t, w, r) for t, w, r in self._threads if not (t.isFinished() and r.delivered)]
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel every task and wait for the threads; True if all of them ended in time."""
