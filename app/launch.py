@@ -78,6 +78,9 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
     started = time.perf_counter()
 
     def fail(message: str) -> None:
+        if state.get("ended"):
+            return
+        state["ended"] = True
         print(f"metattn: error: {message}", file=sys.stderr)
         state["code"] = 1
         window.close()
@@ -87,8 +90,12 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
         if window.runner.is_running("network") and time.perf_counter() - started < SCREENSHOT_TIMEOUT_S:
             QTimer.singleShot(100, shoot)
             return
+        if state.get("ended"):
+            return
         app.processEvents()
+        state["ended"] = True
         if not window.grab().save(path):
+            state["ended"] = False
             fail(f"could not write the screenshot to {path}")
             return
         shown = window.last_run_seconds
