@@ -252,7 +252,8 @@ def edge_scores(q: torch.Tensor, k: torch.Tensor, edge_index: torch.Tensor,
     for start in range(0, n_edges, EDGE_CHUNK):
         s, d = src[start:start + EDGE_CHUNK], dst[start:start + EDGE_CHUNK]
         parts.append((q.index_select(0, d) * k.index_select(0, s)).sum(-1))  # [e, B, H]
-    return (torch.cat(parts) if len(parts) > 1 else parts[0]) * scale
+    out = torch.cat(parts) if len(parts) > 1 else parts[0]
+    return out * scale if _grad_needed(q, k) else out.mul_(scale)
 
 
 def edge_aggregate(weights: torch.Tensor, v: torch.Tensor, edge_index: torch.Tensor,
@@ -276,11 +277,12 @@ def edge_aggregate(weights: torch.Tensor, v: torch.Tensor, edge_index: torch.Ten
             for j in range(b * h):
                 torch.mm(_csr(rows, src, wh[j], n), vh[j], out=out[j])
         return out.view(b, h, n, f).permute(2, 0, 1, 3)
+    grad = _grad_needed(weights, v)
     out = v.new_zeros(v.shape)
     for start in range(0, src.shape[0], EDGE_CHUNK):
         s, d = src[start:start + EDGE_CHUNK], dst[start:start + EDGE_CHUNK]
         msg = v.index_select(0, s) * weights[start:start + EDGE_CHUNK].unsqueeze(-1)  # [e, B, H, F]
-        out = out.index_add(0, d, msg)
+        out = out.index_add(0, d, msg) if grad else out.index_add_(0, d, msg)
     return out
 
 
