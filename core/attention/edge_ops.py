@@ -3,7 +3,10 @@
 Graph-structure helpers (:func:`symmetrise`, :func:`add_self_loops`, :func:`k_hop_edges`) work on
 numpy ``int64`` arrays because the graph lives in numpy; the attention kernels
 (:func:`edge_softmax`, :func:`edge_attention`) work on torch tensors and never build an N×N or
-[H, N, N] tensor. :func:`dense_masked_attention` is the O(N²) reference the tests and the benchmark
+[H, N, N] tensor: scores, a segment/scatter softmax over each target's incoming edges and the
+weighted sum are all per edge. From :data:`CSR_MIN_EDGES` edges on (edges sorted by target), the
+scores come from ``torch.sparse.sampled_addmm`` and the sum from a CSR × dense product, one per
+(batch, head). :func:`dense_masked_attention` is the O(N²) reference the tests and the benchmark
 compare against; nothing in the pipeline calls it.
 
 Convention (as PyG's): an edge ``(j, i)`` in ``edge_index[:, e]`` is source j -> target i, and
@@ -170,8 +173,8 @@ def edge_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int,
     per-target sum. With ``rows`` (CSR row pointers, edges sorted by target, see
     :func:`sorted_rows`) and at least :data:`CSR_MIN_EDGES` edges, the max and the sum are segment
     reductions over contiguous runs, computed with the edges innermost (the result is an (E, ...)
-    view of an edges-last buffer); otherwise ``scatter_reduce`` amax and ``index_add``. Every target with at least one edge gets weights
-    summing to 1; differentiable in ``scores``.
+    view of an edges-last buffer); otherwise ``scatter_reduce`` amax and ``index_add``. Every
+    target with at least one edge gets weights summing to 1; differentiable in ``scores``.
     """
     assert scores.shape[0] == index.shape[0], (
         f"scores has {scores.shape[0]} rows but index has {index.shape[0]}")
@@ -195,18 +198,6 @@ def edge_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int,
     ex = (scores - peak.index_select(0, index)).exp()  # [E, ...]
     total = scores.new_zeros((num_nodes, *rest)).index_add_(0, index, ex)
     return ex / total.index_select(0, index)
-
-
-def _csr_rows(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor | None:
-    """CSR row pointers (N + 1,) when the edges are sorted by (target, source), else None."""
-    src, dst = edge_index[0], edge_index[1]
-    if src.numel() > 1:
-        key = dst * max(num_nodes, 1) + src
-        if not bool((key[1:] > key[:-1]).all()):
-            return None
-    rows = torch.zeros(num_nodes + 1, dtype=torch.int64)
-    rows[1:] = torch.bincount(dst, minlength=num_nodes).cumsum(0)
-    return rows
 
 
 def _csr(rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
@@ -289,7 +280,14 @@ def edge_aggregate(weights: torch.Tensor, v: torch.Tensor, edge_index: torch.Ten
 def sorted_rows(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor | None:
     """CSR row pointers (N + 1,) if ``edge_index`` is sorted by (target, source) without duplicates,
     else None (the kernels then gather per edge instead)."""
-    return _csr_rows(edge_index, num_nodes)
+    src, dst = edge_index[0], edge_index[1]
+    if src.numel() > 1:
+        key = dst * max(num_nodes, 1) + src
+        if not bool((key[1:] > key[:-1]).all()):
+            return None
+    rows = torch.zeros(num_nodes + 1, dtype=torch.int64)
+    rows[1:] = torch.bincount(dst, minlength=num_nodes).cumsum(0)
+    return rows
 
 
 def edge_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, edge_index: torch.Tensor,

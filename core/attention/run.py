@@ -132,10 +132,8 @@ def run_attention(graph, condition_results: Sequence, config: AttentionConfig | 
         x = torch.from_numpy(features.values)
         if model is None:
             model = build_model(config, features.n_features)
-        elif model.spec["d_in"] != features.n_features or model.spec["max_hops"] < agraph.max_hops:
-            raise InputError(f"the given attention weights take {model.spec['d_in']} features and "
-                             f"{model.spec['max_hops']} hops; these settings give {features.n_features} and "
-                             f"{agraph.max_hops}")
+        else:
+            _check_model(model, config, features.n_features, agraph.max_hops)
         if config.pretrain_steps > 0 and not agraph.full:
             model = copy.deepcopy(model)  # the warm-up trains in place; leave the caller's weights alone
             t0 = time.perf_counter()
@@ -171,6 +169,17 @@ def run_attention(graph, condition_results: Sequence, config: AttentionConfig | 
     )
     report(1.0, "Attention done")
     return result
+
+
+def _check_model(model: AttentionAggregator, config: AttentionConfig, d_in: int, hops: int) -> None:
+    """The given weights must fit the features and describe the network the config names."""
+    spec = model.spec
+    wanted = {"d_in": d_in, "d_model": config.d_model, "heads": config.heads, "layers": config.layers}
+    wrong = [f"{k} {spec[k]} (settings: {v})" for k, v in wanted.items() if spec[k] != v]
+    if spec["max_hops"] < hops:
+        wrong.append(f"hops {spec['max_hops']} (settings: {hops})")
+    if wrong:
+        raise InputError("the attention weights do not fit these settings: " + ", ".join(wrong))
 
 
 def _pretrain(model, x, agraph, features: NodeFeatures, config: AttentionConfig, should_stop, progress) -> None:

@@ -88,6 +88,8 @@ def test_weights_round_trip(tmp_path, textbook_result, textbook_run_inputs):
     rerun = run_attention(graph, results, config, model=loaded)
     assert np.array_equal(rerun.self_attention, textbook_result.self_attention)
     assert np.array_equal(rerun.embeddings, textbook_result.embeddings)
+    with pytest.raises(InputError, match="heads 8 \\(settings: 4\\)"):
+        run_attention(graph, results, AttentionConfig(heads=4), model=loaded)
 
 
 def test_bad_weight_files_are_input_errors(tmp_path):
