@@ -65,8 +65,15 @@ def main(args=None) -> int:
     elif screenshot:
         print("metattn: error: --screenshot needs --model", file=sys.stderr)
         return 1
+    # A local loop rather than app.exec(): QApplication.exit() leaves the application unable to run
+    # worker threads' events afterwards, which matters when main() runs inside a bigger program (tests).
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+    state["loop"] = loop
+    app.lastWindowClosed.connect(loop.quit)
     try:
-        code = app.exec()
+        code = loop.exec()
     finally:
         close_compute_process()
     return state["code"] or code
@@ -84,7 +91,7 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
         print(f"metattn: error: {message}", file=sys.stderr)
         state["code"] = 1
         window.close()
-        app.exit(1)
+        state["loop"].exit(1)
 
     def shoot() -> None:
         if window.runner.is_running("network") and time.perf_counter() - started < SCREENSHOT_TIMEOUT_S:
@@ -102,7 +109,7 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
         print(f"metattn: screenshot saved to {path}"
               + (f" (results shown {shown:.1f} s after Run)" if shown else ""))
         window.close()
-        app.exit(0)
+        state["loop"].exit(0)
 
     def on_failed(message: str) -> None:
         fail(message.splitlines()[0] if message else "the run failed")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 from core.graph import METABOLITE, NODE_TYPE_NAMES
 
 MAX_REACTIONS = 12
+MAX_EQUATION = 260
 
 
 def _e(text) -> str:
@@ -104,7 +105,11 @@ class DetailsPane(QWidget):
     def _equation(self, reaction_id: str) -> str:
         model = getattr(self.result.loaded, "model", None)
         if model is not None and reaction_id in model.reactions:
-            return model.reactions.get_by_id(reaction_id).build_reaction_string(use_metabolite_names=True)
+            rxn = model.reactions.get_by_id(reaction_id)
+            text = rxn.build_reaction_string(use_metabolite_names=True)
+            if len(text) > MAX_EQUATION:  # biomass: ~70 metabolites; the start says what it is
+                text = text[:MAX_EQUATION].rsplit(" ", 1)[0] + f" … ({len(rxn.metabolites)} metabolites in all)"
+            return text
         return ""
 
     def _importance_table(self, i: int) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
-FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(message)s"
 
 
 class _Emitter(QObject):
@@ -65,6 +65,7 @@ class LogPane(QWidget):
     @Slot(str, int)
     def append(self, line: str, level: int) -> None:
         if level >= logging.WARNING:
+            line = f"{logging.getLevelName(level)}: {line}"
             self.text.appendHtml(f"<span style='color:#b00020'>{_html(line)}</span>")
         else:
             self.text.appendPlainText(line)

@@ -31,7 +31,8 @@ DEFAULT_CHECKED = ("glucose", "acetate", "lactose")
 class BoundsModel(QAbstractTableModel):
     """The exchange bounds of one condition (COBRA sign: a negative lower bound is uptake)."""
 
-    HEADERS = ("Exchange", "Metabolite", "Lower bound", "Upper bound")
+    HEADERS = ("Exchange", "Lower", "Upper", "Metabolite")
+    COLUMNS = (0, 2, 3, 1)  # display column -> field of a row (id, name, lower, upper)
     edited = Signal(str, float, float)  # exchange id, lower, upper
 
     def __init__(self, parent=None):
@@ -58,7 +59,7 @@ class BoundsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
-        c = index.column()
+        c = self.COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if c < 2:
                 return row[c]
@@ -72,16 +73,18 @@ class BoundsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section >= 2:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
+                and self.COLUMNS[section] >= 2:
             return "COBRA convention, mmol/gDW/h: lower bound −10 means up to 10 taken up"
         return None
 
     def flags(self, index):
         base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if index.column() >= 2 else base
+        return base | Qt.ItemFlag.ItemIsEditable if self.COLUMNS[index.column()] >= 2 else base
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if role != Qt.ItemDataRole.EditRole or index.column() < 2:
+        field = self.COLUMNS[index.column()]
+        if role != Qt.ItemDataRole.EditRole or field < 2:
             return False
         try:
             v = float(str(value).strip())
@@ -90,7 +93,7 @@ class BoundsModel(QAbstractTableModel):
         if not math.isfinite(v):
             return False
         rid, name, lb, ub = self._rows[index.row()]
-        lb, ub = (v, ub) if index.column() == 2 else (lb, v)
+        lb, ub = (v, ub) if field == 2 else (lb, v)
         if lb > ub:
             return False
         self._rows[index.row()] = (rid, name, lb, ub)

@@ -123,7 +123,7 @@ def test_conditions_edit_import_export_roundtrip(qtbot, window, dialogs, tmp_pat
     su.condition_list.setCurrentRow(0)  # glucose
     model = su.bounds_model
     row = next(r for r in range(model.rowCount()) if model.exchange(r) == "EX_glc__D_e")
-    assert model.setData(model.index(row, 2), "-5")
+    assert model.setData(model.index(row, 1), "-5")  # the "Lower" column
     assert su.conditions()[0].bounds["EX_glc__D_e"][0] == -5.0
     su.measured.setText("0.42")
     su._measured_edited()
