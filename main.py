@@ -40,6 +40,9 @@ def _add_run_options(p: argparse.ArgumentParser, defaults_from_model: bool = Tru
     a.add_argument("--mode", choices=("sparse", "full"), default=d.mode,
                    help="sparse: attention along the graph (scales to genome size); full: every node to every node")
     a.add_argument("--no-pathway-bias", action="store_true", help="do not favour attention within a pathway")
+    a.add_argument("--no-flux-bias", action="store_true",
+                   help="do not lean attention towards neighbours that carry flux in each condition (without it, "
+                        "conditions differ only through the node features and barely change the attention)")
     a.add_argument("--seed", type=int, default=d.seed, help="random seed; same inputs and seed give the same numbers")
     a.add_argument("--top-k", type=int, default=20, help="rows in top-k tables (default: %(default)s)")
     a.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
@@ -71,7 +74,8 @@ def _settings_from_args(args):
         filter_currency=not args.no_currency_filter,
         currency_ids=currency,
         attention=AttentionConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, hops=args.hops,
-                                  seed=args.seed, mode=args.mode, pathway_bias=not args.no_pathway_bias),
+                                  seed=args.seed, mode=args.mode, pathway_bias=not args.no_pathway_bias,
+                                  flux_bias=not getattr(args, "no_flux_bias", False)),
         top_k=args.top_k,
     )
 

@@ -17,6 +17,9 @@ Shapes (legend: N nodes, E attention edges):
     pathway_overlap  (E,) float32 in [0, 1]: Jaccard overlap of the endpoints' pathway sets
     node_types       (N,) int64: 0 metabolite, 1 reaction
     rows             (N + 1,) int64 CSR row pointers of edge_index (sparse mode)
+    activity         (C, N) float32 or None: how much each node carries in each condition
+                     (asinh |flux| for reactions, asinh turnover for metabolites); set by
+                     :meth:`AttentionGraph.with_activity` for the condition-aware flux bias
 """
 
 from __future__ import annotations
@@ -45,6 +48,16 @@ class AttentionGraph:
     mode: str = "sparse"  # "sparse": attention only along edge_index; "full": every pair
     max_hops: int = 1
     rows: torch.Tensor | None = None  # CSR row pointers when edge_index is sorted by target
+    activity: torch.Tensor | None = None  # (C, N) float32 per-condition node activity
+
+    def with_activity(self, activity) -> "AttentionGraph":
+        """The same graph carrying (C, N) per-condition node activity for the flux bias."""
+        from dataclasses import replace
+
+        act = torch.as_tensor(np.asarray(activity, dtype=np.float32))
+        assert act.dim() == 2 and act.shape[1] == self.num_nodes, (
+            f"activity must be (C, {self.num_nodes}), got {tuple(act.shape)}")
+        return replace(self, activity=act)
 
     @property
     def n_edges(self) -> int:

@@ -62,6 +62,11 @@ class NodeFeatures:
         """(C, N) values of one named feature."""
         return self.values[:, :, self.names.index(name)]
 
+    def activity(self) -> np.ndarray:
+        """(C, N) how much each node carries in each condition: asinh |flux| for a reaction, asinh
+        turnover for a metabolite (the two columns are zero for the other node type)."""
+        return (self.column("abs_flux") + self.column("turnover")).astype(np.float32)
+
     def to_dict(self) -> dict:
         return {"shape": list(self.values.shape), "names": list(self.names),
                 "conditions": list(self.condition_names)}

@@ -29,6 +29,7 @@ class AttentionConfig:
     hub_degree: int = 50  # nodes above this degree are not used as middle step of k-hop paths
     dropout: float = 0.1
     pathway_bias: bool = True
+    flux_bias: bool = True  # heads lean towards neighbours that carry flux in each condition
     seed: int = 0
     mode: str = "sparse"  # "sparse" (graph-masked, per edge) or "full" (SDPA, unmasked)
     # Added with the attention core (issue 3):

@@ -126,6 +126,8 @@ def run_attention(graph, condition_results: Sequence, config: AttentionConfig | 
         t0 = time.perf_counter()
         report(0.1, "Attention: neighbourhoods")
         agraph = prepare_attention_graph(graph, config, len(condition_results))
+        if config.flux_bias and not agraph.full:
+            agraph = agraph.with_activity(features.activity())
         timings["graph"] = time.perf_counter() - t0
         check_stop(should_stop)
 

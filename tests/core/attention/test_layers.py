@@ -137,9 +137,11 @@ def test_aggregator_outputs_and_importance(textbook_inputs):
     torch.testing.assert_close(quiet.importance, out.importance)
 
 
-def test_gradients_reach_every_parameter(textbook_inputs, kernel_path):
+def test_gradients_reach_every_parameter(textbook_inputs, textbook_run_inputs, kernel_path):
     graph, _, feats = textbook_inputs
-    ag = build_attention_graph(graph, hops=2, hub_degree=50)  # 2 hops: every relation and hop bias is used
+    activity = build_node_features(*textbook_run_inputs).activity()
+    # 2 hops: every relation and hop bias is used; activity: the flux bias is used
+    ag = build_attention_graph(graph, hops=2, hub_degree=50).with_activity(activity)
     model = seeded(AttentionAggregator, feats.shape[-1], d_model=32, heads=4, max_hops=2).train()
     out = model(feats, ag, need_weights=True)
     gen = torch.Generator().manual_seed(0)
