@@ -84,14 +84,14 @@ def top_nodes_figure(comparison, k: int = 15, title: str | None = None):
     y = np.arange(len(idx))
     height = 0.8 / n_c
     for c, cname in enumerate(comparison.condition_names):
-        ax.barh(y + (c - (n_c - 1) / 2) * height, comparison.importance[c, idx], height,
+        ax.barh(y + (c - (n_c - 1) / 2) * height, 100.0 * comparison.importance[c, idx], height,
                 color=condition_colour(c), label=plain(cname, 24))
     labels = comparison.labels
     ax.set_yticks(y, [_node_label(labels, i) for i in idx], fontsize=FONT_SIZE - 2)
     for tick, i in zip(ax.get_yticklabels(), idx):
         tick.set_color(METABOLITE_COLOUR if labels.types[i] == METABOLITE else REACTION_COLOUR)
     ax.invert_yaxis()
-    ax.set_xlabel("importance (share of attention received)", fontsize=FONT_SIZE)
+    ax.set_xlabel("importance (% of all attention received)", fontsize=FONT_SIZE)
     ax.set_title(plain(title) if title else "Most important nodes per condition (red: metabolite, blue: reaction)",
                  fontsize=FONT_SIZE + 1)
     ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="lower right")
@@ -113,7 +113,7 @@ def shifts_figure(comparison, k: int = 12, max_pairs: int = 6, title: str | None
         ax = fig.add_subplot(rows, cols, i + 1)
         table = comparison.shifted_nodes(i, k)
         idx = [row["index"] for row in table]
-        diff = np.array([row["difference"] or 0.0 for row in table])
+        diff = 100.0 * np.array([row["difference"] or 0.0 for row in table])  # share -> percentage points
         y = np.arange(len(idx))
         ax.barh(y, diff, color=[condition_colour(int(b)) if d > 0 else condition_colour(int(a)) for d in diff])
         ax.axvline(0, color="#555555", lw=0.6)
@@ -121,7 +121,9 @@ def shifts_figure(comparison, k: int = 12, max_pairs: int = 6, title: str | None
         ax.invert_yaxis()
         na, nb = plain(comparison.condition_names[a], 16), plain(comparison.condition_names[b], 16)
         ax.set_title(f"{nb} − {na}", fontsize=FONT_SIZE)
-        ax.set_xlabel(f"importance change (right: higher in {nb})", fontsize=FONT_SIZE - 2)
+        ax.set_xlabel(f"importance change, % points (right: higher in {nb})", fontsize=FONT_SIZE - 2)
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        ax.tick_params(axis="x", labelsize=FONT_SIZE - 3)
         style_axes(ax)
     if title or n_p:
         fig.suptitle(plain(title) if title else "Biggest shifts in importance between conditions",
