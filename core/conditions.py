@@ -116,6 +116,14 @@ class ConditionResult:
         }
 
 
+def growth_arrays(results: Sequence[ConditionResult]) -> tuple[np.ndarray, np.ndarray]:
+    """``(fba, measured)`` growth rates in 1/h, one per condition; measured is NaN where not given."""
+    fba = np.array([r.growth_rate for r in results], dtype=float)
+    measured = np.array([np.nan if r.condition.measured_growth is None else r.condition.measured_growth
+                         for r in results], dtype=float)
+    return fba, measured
+
+
 # --------------------------------------------------------------------------- presets
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWid
 from PySide6.QtCore import Qt
 
 from app.tables import Column, FilterTable
+from core.conditions import growth_arrays
 
 FBA_BRUSH = (76, 114, 176)
 MEASURED_BRUSH = (150, 150, 150)
@@ -95,9 +96,7 @@ class ComparisonPane(QWidget):
             return
         conds = r.conditions
         x = np.arange(len(conds), dtype=float)
-        fba = np.array([c.growth_rate for c in conds], dtype=float)
-        measured = np.array([np.nan if c.condition.measured_growth is None else c.condition.measured_growth
-                             for c in conds], dtype=float)
+        fba, measured = growth_arrays(conds)
         has_measured = np.isfinite(measured).any()
         width = 0.38 if has_measured else 0.6
         offset = width / 2 if has_measured else 0.0

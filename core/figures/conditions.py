@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.conditions import growth_arrays
+
 from core.figures._style import (
     FONT_SIZE, MEASURED_COLOUR, METABOLITE_COLOUR, REACTION_COLOUR, colormap, empty_message, new_figure, plain,
     style_axes,
@@ -32,9 +34,7 @@ def growth_figure(conditions, title: str = "Growth rate per condition"):
         empty_message(ax, "no conditions")
         return fig
     x = np.arange(len(conditions))
-    fba = np.array([c.growth_rate for c in conditions], dtype=float)
-    measured = np.array([np.nan if c.condition.measured_growth is None else c.condition.measured_growth
-                         for c in conditions], dtype=float)
+    fba, measured = growth_arrays(conditions)
     has_measured = np.isfinite(measured).any()
     width = 0.38 if has_measured else 0.6
     offset = width / 2 if has_measured else 0.0
