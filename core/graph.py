@@ -78,6 +78,25 @@ class MetabolicGraph:
         return out
 
     @cached_property
+    def reaction_index(self) -> dict[str, int]:
+        """Reaction id -> node position (reactions only, so a metabolite of the same id cannot shadow it)."""
+        return {self.node_ids[i]: int(i) for i in np.flatnonzero(np.asarray(self.node_types) == REACTION)}
+
+    def turnover(self, flux: np.ndarray) -> np.ndarray:
+        """(N,) metabolite turnover, half the sum of |coefficient x flux| over its reactions, in
+        mmol/gDW/h; ``flux`` is (N,) with each reaction's flux at its node (NaN counts as 0). The
+        entries of reactions are 0."""
+        types = np.asarray(self.node_types)
+        src, dst = self.edge_index
+        src_is_rxn = types[src] == REACTION
+        rxn_end = np.where(src_is_rxn, src, dst)  # the reaction end of each stoichiometric edge
+        met_end = np.where(src_is_rxn, dst, src)
+        moved = np.abs(np.asarray(self.edge_coef, dtype=np.float64) * np.nan_to_num(flux[rxn_end]))
+        out = 0.5 * np.bincount(met_end, weights=moved, minlength=self.n_nodes)
+        out[types == REACTION] = 0.0
+        return out
+
+    @cached_property
     def pathway_names(self) -> tuple[str, ...]:
         """Sorted distinct pathway names ("" excluded)."""
         return tuple(sorted({p for ps in self.pathways for p in ps if p}))

@@ -68,12 +68,8 @@ def node_features(graph, conditions: Sequence, condition_names: Sequence[str]) -
     src, dst = np.asarray(graph.edge_index, dtype=np.int64)
     coef = np.abs(np.asarray(graph.edge_coef, dtype=np.float64))
     stoich = np.bincount(src, coef, minlength=n) + np.bincount(dst, coef, minlength=n)
-    rxn_pos = {graph.node_ids[i]: i for i in np.flatnonzero(types == REACTION)}
+    rxn_pos = graph.reaction_index
     by_name = {getattr(r, "name", None): r for r in conditions}
-    # The metabolite and reaction end of each stoichiometric edge.
-    src_is_rxn = types[src] == REACTION
-    rxn_end = np.where(src_is_rxn, src, dst)
-    met_end = np.where(src_is_rxn, dst, src)
     out = np.zeros((len(condition_names), n, len(FEATURES)))
     out[:, :, 0] = degree
     out[:, :, 1] = stoich
@@ -87,8 +83,7 @@ def node_features(graph, conditions: Sequence, condition_names: Sequence[str]) -
             pos = np.array([rxn_pos.get(rid, -1) for rid in ids], dtype=np.int64)
             ok = pos >= 0
             flux[pos[ok]] = np.abs(fluxes[ok])
-            turnover = 0.5 * np.bincount(met_end, coef * np.nan_to_num(flux[rxn_end]), minlength=n)
-            flux[types == METABOLITE] = turnover[types == METABOLITE]
+            flux[types == METABOLITE] = graph.turnover(flux)[types == METABOLITE]
         out[c, :, 2] = flux
     return out, FEATURES
 

@@ -158,9 +158,7 @@ def condition_features(graph, result, reaction_nodes: dict[str, int]) -> np.ndar
     src, dst = graph.edge_index
     rxn_end = np.where(is_rxn[src], src, dst)
     met_end = np.where(is_rxn[src], dst, src)
-    moved = np.abs(np.asarray(graph.edge_coef) * flux[rxn_end])
-    turnover = 0.5 * np.bincount(met_end, weights=moved, minlength=n)
-    turnover[is_rxn] = 0.0
+    turnover = graph.turnover(flux)
 
     bounds = result.condition.bounds
     uptake = np.zeros(n)
@@ -194,9 +192,7 @@ def build_node_features(graph, condition_results: Sequence, top_compartments: in
     if not condition_results:
         raise InputError("no conditions to compute features for")
     static, static_names = structural_features(graph, top_compartments, top_pathways, hash_buckets)
-    types = np.asarray(graph.node_types)
-    reaction_nodes = {graph.node_ids[i]: int(i) for i in np.flatnonzero(types == REACTION)}
-    per = [condition_features(graph, r, reaction_nodes) for r in condition_results]
+    per = [condition_features(graph, r, graph.reaction_index) for r in condition_results]
     values = np.stack([np.concatenate([static, c], axis=1) for c in per])  # [C, N, D_in]
     return NodeFeatures(values=np.ascontiguousarray(values, dtype=np.float32),
                         names=static_names + CONDITION_FEATURES,

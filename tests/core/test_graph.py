@@ -91,3 +91,19 @@ def test_model_subsystems_win_over_the_table(ijo1366):
     g = build_graph(ijo1366)
     assert g.pathways[g.index["PGI"]] == ("Glycolysis/Gluconeogenesis",)
     assert g.pathways_from_reference == 0
+
+
+def test_turnover_and_reaction_index_on_a_hand_case():
+    import cobra
+
+    model = cobra.Model("tiny")
+    a, b = cobra.Metabolite("a", compartment="c"), cobra.Metabolite("b", compartment="c")
+    r1, r2 = cobra.Reaction("r1"), cobra.Reaction("r2")
+    r1.add_metabolites({a: -2.0, b: 1.0})  # 2 a -> b
+    r2.add_metabolites({b: -1.0})  # b ->
+    model.add_reactions([r1, r2])
+    graph = build_graph(model)
+    assert graph.reaction_index == {"r1": 2, "r2": 3}
+    flux = np.array([0.0, 0.0, 3.0, np.nan])  # NaN flux counts as 0
+    # a: 0.5 * |-2 * 3| = 3; b: 0.5 * (|1 * 3| + |-1 * 0|) = 1.5; reactions 0.
+    assert graph.turnover(flux).tolist() == [3.0, 1.5, 0.0, 0.0]
