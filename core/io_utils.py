@@ -31,7 +31,7 @@ def atomic_path(path: str | Path, overwrite: bool = True) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a result file is as any other
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; a result file is as any other
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
@@ -45,6 +45,11 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+# Read once, at import: reading it means setting it, and a umask of 0 for a moment while a worker
+# thread (model cache, exports) creates a file would leave that file writable by everyone.
+_UMASK = _umask()
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = True) -> Path:
