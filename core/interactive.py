@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from core.conditions import growth_arrays
 from core.graph import METABOLITE
 from core.layout import METABOLITE_RGB, REACTION_RGB, pathway_order
 
@@ -199,13 +200,13 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
         "Cross-condition attention (row draws on column)"))
     all_names = [esc(c.name, 30) for c in conditions]
     colour = {name: CONDITION_COLOURS[c % len(CONDITION_COLOURS)] for c, name in enumerate(comparison.condition_names)}
-    fig.add_trace(go.Bar(x=all_names, y=[c.growth_rate for c in conditions], name="FBA growth", showlegend=False,
+    fba, measured = growth_arrays(conditions)
+    fig.add_trace(go.Bar(x=all_names, y=fba, name="FBA growth", showlegend=False,
                          customdata=[esc(c.status_text(), 60) for c in conditions],
                          hovertemplate="%{x}: FBA %{y:.4f} 1/h<br>%{customdata}<extra></extra>",
                          marker_color=[colour.get(c.name, "#8c8c8c") for c in conditions]), row=1, col=1)
-    measured = [c.condition.measured_growth for c in conditions]
-    if any(m is not None for m in measured):
-        fig.add_trace(go.Bar(x=all_names, y=[np.nan if m is None else m for m in measured], name="measured growth",
+    if np.isfinite(measured).any():
+        fig.add_trace(go.Bar(x=all_names, y=measured, name="measured growth",
                              hovertemplate="%{x}: measured %{y:.4f} 1/h<extra></extra>",
                              marker_color="#999999"), row=1, col=1)
     labels = comparison.labels

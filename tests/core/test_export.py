@@ -357,6 +357,23 @@ def test_single_exporters_for_the_gui(result, tmp_path):
     assert files_in(tmp_path) == ["c.html", "g.graphml", "g.png"]
 
 
+def test_conditions_figure_shows_measured_growth_only_where_given(result):
+    from dataclasses import replace
+
+    from core.interactive import conditions_figure
+
+    def names(conditions):
+        return [t.name for t in conditions_figure(conditions, result.analysis.conditions).data if t.type == "bar"]
+
+    assert "measured growth" not in names(result.conditions)
+    first = result.conditions[0]
+    measured = (replace(first, condition=replace(first.condition, measured_growth=0.5)),) + result.conditions[1:]
+    fig = conditions_figure(measured, result.analysis.conditions)
+    bar = next(t for t in fig.data if t.name == "measured growth")
+    assert bar.y[0] == 0.5 and all(np.isnan(y) for y in bar.y[1:])
+    assert list(next(t for t in fig.data if t.name == "FBA growth").y) == [c.growth_rate for c in result.conditions]
+
+
 # --------------------------------------------------------------------------- hostile names
 
 
