@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from core.analysis._common import top_order
 from core.graph import NODE_TYPE_NAMES
 
 GLOSSARY = (
@@ -167,7 +168,7 @@ def _top_nodes(analysis, k: int) -> list[str]:
            f"The {k} nodes with the highest **attention importance** in each condition.", ""]
     for c, cname in enumerate(cmp.condition_names):
         imp = cmp.importance[c]
-        order = np.argsort(-imp, kind="stable")[:k]
+        order = top_order(imp, k)
         out += [f"### {cname}", ""]
         out += _table(["#", "Name [id]", "Type", "Pathway", "Importance"],
                       [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], labels.pathways[i],
@@ -201,13 +202,13 @@ def _shifts(analysis, k: int) -> list[str]:
         out += [f"### {na} → {nb}", "",
                 f"Growth rate {_num(ga)} 1/h in {na} and {_num(gb)} 1/h in {nb}.", ""]
         diff = cmp.difference[p]
-        order = np.argsort(-np.abs(diff), kind="stable")[:k]
+        order = top_order(np.abs(diff), k)
         out += _table(["#", "Name [id]", "Type", f"Importance in {na}", f"Importance in {nb}", "Change",
                        "log2 fold change"],
                       [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], _pct(cmp.importance[a, i]),
                         _pct(cmp.importance[b, i]), f"{100 * diff[i]:+.3g} points",
                         f"{cmp.log2_fold_change[p, i]:+.2f}"] for r, i in enumerate(order)])
-        pw_order = np.argsort(-np.abs(cmp.pathway_difference[p]), kind="stable")[:min(k, 5)]
+        pw_order = top_order(np.abs(cmp.pathway_difference[p]), min(k, 5))
         out += ["Pathways that shift most:", ""]
         out += _table(["Pathway", f"Share in {na}", f"Share in {nb}", "Change"],
                       [[cmp.pathway_names[q], _pct(cmp.pathway_importance[a, q]), _pct(cmp.pathway_importance[b, q]),
@@ -278,7 +279,7 @@ def _cross(analysis, k: int) -> list[str]:
            "conditions (columns). Each row adds up to 100 %.", ""]
     out += _table(["Condition"] + list(cmp.condition_names),
                   [[cname] + [_pct(v) for v in mean[c]] for c, cname in enumerate(cmp.condition_names)])
-    order = np.argsort(-cmp.reliance_mean, kind="stable")[:k]
+    order = top_order(cmp.reliance_mean, k)
     out += ["Nodes that draw most on the other conditions:", ""]
     out += _table(["Name [id]", "Type", "Share drawn from other conditions"],
                   [[_node(analysis.labels, i), NODE_TYPE_NAMES[int(analysis.labels.types[i])],
