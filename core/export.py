@@ -120,13 +120,17 @@ def export_report_json(result, path: str | Path, overwrite: bool = True) -> Path
     return atomic_write_text(path, dumps(build_report(result)) + "\n", overwrite)
 
 
+def _ranks(order: np.ndarray) -> np.ndarray:
+    """(C, K) orders, best first, -> (C, K) int64 ranks: ``ranks[c, order[c, r]] == r + 1``."""
+    order = np.asarray(order, dtype=np.int64)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, order.shape[1] + 1), order.shape), axis=1)
+    return ranks
+
+
 def _importance_ranks(importance: np.ndarray) -> np.ndarray:
     """(C, N) -> (C, N) int: 1 = most important in that condition; ties keep graph order."""
-    ranks = np.empty(importance.shape, dtype=np.int64)
-    for c, row in enumerate(importance):
-        order = np.argsort(-row, kind="stable")
-        ranks[c, order] = np.arange(1, row.size + 1)
-    return ranks
+    return _ranks(np.argsort(-np.asarray(importance), axis=1, kind="stable"))
 
 
 def graph_to_networkx(result):
@@ -241,9 +245,7 @@ def pathway_score_table(pathways) -> tuple[list[str], list[list]]:
     nodes) and rank. Rows ordered by the first condition's ranking."""
     names = list(pathways.condition_names)
     ranking = np.asarray(pathways.ranking, dtype=np.int64)  # [C, P]
-    rank = np.empty_like(ranking)
-    for c in range(ranking.shape[0]):
-        rank[c, ranking[c]] = np.arange(1, ranking.shape[1] + 1)
+    rank = _ranks(ranking)
     header = ["pathway", "nodes"]
     for cname in names:
         header += [f"importance_{cname}", f"importance_per_node_{cname}", f"enrichment_{cname}", f"rank_{cname}"]
