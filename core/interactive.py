@@ -210,13 +210,7 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
                              hovertemplate="%{x}: measured %{y:.4f} 1/h<extra></extra>",
                              marker_color="#999999"), row=1, col=1)
     labels = comparison.labels
-    tables = [[row["index"] for row in comparison.top_nodes(c, k)] for c in range(len(cond_names))]
-    idx: dict[int, None] = {}
-    for rank in range(k):
-        for table in tables:
-            if rank < len(table) and len(idx) < k:
-                idx.setdefault(int(table[rank]), None)
-    top = list(idx)
+    top = comparison.top_union(k)
     top_names = [esc(labels.names[i], 34) for i in top]
     for c, cn in enumerate(cond_names):
         fig.add_trace(go.Bar(y=top_names, x=comparison.importance[c, top], orientation="h", name=cn,

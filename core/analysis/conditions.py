@@ -52,6 +52,17 @@ class ConditionComparison:
         k = self.top_k if k is None else k
         return self.labels.table(top_order(self.importance[c], k), importance=self.importance[c])
 
+    def top_union(self, k: int) -> list[int]:
+        """Node indices of the top-k tables of all conditions, interleaved by rank (each condition's
+        first, then each one's second, ...), without repeats, at most k in all."""
+        tables = [top_order(self.importance[c], k).tolist() for c in range(len(self.condition_names))]
+        out: dict[int, None] = {}
+        for rank in range(k):
+            for table in tables:
+                if rank < len(table) and len(out) < k:
+                    out.setdefault(int(table[rank]), None)
+        return list(out)
+
     def shifted_nodes(self, pair: int, k: int | None = None) -> list[dict]:
         k = self.top_k if k is None else k
         a, b = self.pairs[pair]

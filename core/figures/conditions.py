@@ -57,24 +57,13 @@ def growth_figure(conditions, title: str = "Growth rate per condition"):
     return fig
 
 
-def _top_union(comparison, k: int) -> list[int]:
-    """Node indices of the analysis's top-k tables, interleaved across conditions, at most k in all."""
-    tables = [[row["index"] for row in comparison.top_nodes(c, k)] for c in range(len(comparison.condition_names))]
-    out: dict[int, None] = {}
-    for rank in range(k):
-        for table in tables:
-            if rank < len(table) and len(out) < k:
-                out.setdefault(int(table[rank]), None)
-    return list(out)
-
-
 def _node_label(labels, i: int, length: int = 34) -> str:
     return plain(labels.names[i] or labels.ids[i], length)
 
 
 def top_nodes_figure(comparison, k: int = 15, title: str | None = None):
     """Importance of the top nodes, one bar per condition side by side (horizontal, most important on top)."""
-    idx = _top_union(comparison, k)
+    idx = comparison.top_union(k)
     n_c = len(comparison.condition_names)
     fig = new_figure(7.0, max(3.0, 0.22 * len(idx) * max(n_c, 1) ** 0.5 + 1.4))
     ax = fig.add_subplot()

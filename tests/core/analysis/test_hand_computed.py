@@ -192,6 +192,19 @@ def test_condition_shifts_and_cross_attention():
     assert pair["top_pathways"][0]["pathway"] in ("Glycolysis", "TCA")
 
 
+def test_top_union_interleaves_the_conditions_top_tables():
+    from dataclasses import replace
+
+    graph, attention, _, labels = _setup()
+    cmp = compare_conditions(labels, attention.condition_names, np.array([0.5, 0.2]),
+                             np.asarray(attention.importance, dtype=np.float64), attention.cross_attention,
+                             ("Glycolysis", "TCA"), np.array([[0.7, 0.3], [0.6, 0.4]]), 3)
+    cmp = replace(cmp, importance=np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]]))
+    assert cmp.top_union(3) == [3, 0, 2]  # first of each condition, then the second of the first
+    assert cmp.top_union(4) == [3, 0, 2, 1]
+    assert cmp.top_union(1) == [3]
+
+
 def test_single_condition_has_no_pairs():
     from tests.core.analysis.synthetic import attention_from_weights
     from tests.core.analysis.conftest import TINY_ATTENTION_EDGES, TINY_W0
