@@ -16,6 +16,7 @@ class TerminalProgress:
         self.enabled = enabled
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last_message = None
+        self.line_open = False  # a bar is drawn and its line not yet ended
         self.start = time.perf_counter()
 
     def __call__(self, fraction: float, message: str) -> None:
@@ -27,7 +28,8 @@ class TerminalProgress:
             filled = int(round(self.width * fraction))
             bar = "#" * filled + "-" * (self.width - filled)
             self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {elapsed:6.1f}s  {message[:60]:<60}")
-            if fraction >= 1.0:
+            self.line_open = fraction < 1.0
+            if not self.line_open:
                 self.stream.write("\n")
             self.stream.flush()
         elif message != self.last_message:  # logs and CI: one line per stage message
@@ -36,9 +38,10 @@ class TerminalProgress:
         self.last_message = message
 
     def finish(self) -> None:
-        if self.enabled and self.tty and self.last_message is not None:
+        if self.line_open:
             self.stream.write("\n")
             self.stream.flush()
+            self.line_open = False
 
 
 class StopOnInterrupt:
