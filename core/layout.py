@@ -187,7 +187,7 @@ def clear_layout_cache() -> None:
 # --------------------------------------------------------------------------- attention on pairs
 
 
-def _attention_slice(attention, condition: int, layer: int, head: int | None) -> np.ndarray:
+def attention_slice(attention, condition: int, layer: int, head: int | None) -> np.ndarray:
     """(E,) float64 weights of one layer/condition, one head or the mean over heads."""
     w = attention.self_attention[layer, condition]  # [E, H]
     return np.asarray(w[:, head] if head is not None else w.mean(axis=1), dtype=np.float64)
@@ -215,7 +215,7 @@ def graph_edge_attention(graph, attention, condition: int = 0, layer: int = -1, 
                          both_directions: bool = True) -> np.ndarray:
     """(G,) attention on each graph edge s -> t: the weight with which t attends to s, or with
     ``both_directions`` the larger of that and s attending to t. 0 where attention has no such edge."""
-    w = _attention_slice(attention, condition, layer, head)
+    w = attention_slice(attention, condition, layer, head)
     s, t = graph.edge_index
     forward = edge_lookup(attention.edge_index, w, graph.n_nodes, s, t, missing=0.0)
     if not both_directions:

@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm, Normalize
 
 from core.figures._style import FONT_SIZE, colormap, empty_message, new_figure, plain
-from core.layout import heatmap_grid, pathway_order
+from core.layout import attention_slice, heatmap_grid, pathway_order
 
 MAX_PIXELS = 1500
 
@@ -32,11 +32,6 @@ def _thin_labels(centres: np.ndarray, names, n_rows: int, axis_inches: float, fo
     return keep
 
 
-def _slice_weights(attention, condition: int, layer: int, head: int | None) -> np.ndarray:
-    w = attention.self_attention[layer, condition]  # [E, H]
-    return np.asarray(w[:, head] if head is not None else w.mean(axis=1), dtype=np.float32)
-
-
 def attention_heatmap(graph, attention, condition: int = 0, layer: int = -1, head: int | None = None,
                       cmap: str = "viridis", scale: str = "linear", max_pixels: int = MAX_PIXELS,
                       size: float = 8.0, title: str | None = None):
@@ -50,7 +45,7 @@ def attention_heatmap(graph, attention, condition: int = 0, layer: int = -1, hea
     order = pathway_order(graph)
     n = graph.n_nodes
     layer_no = layer if layer >= 0 else attention.n_layers + layer
-    weights = _slice_weights(attention, condition, layer, head)
+    weights = attention_slice(attention, condition, layer, head).astype(np.float32)
     grid = heatmap_grid(attention.edge_index, weights, order, max_pixels)
     fig = new_figure(size + 1.6, size)
     ax = fig.add_subplot()
