@@ -505,7 +505,14 @@ class MainWindow(QMainWindow):
         return RunSettings(model=source, conditions=tuple(c.name for c in conditions),
                            carbon_normalised=self.setup.carbon.isChecked(),
                            filter_currency=self.setup.currency.isChecked(),
-                           attention=self.setup.attention_config()), conditions
+                           attention=self.attention_config()), conditions
+
+    def attention_config(self):
+        """The setup pane's attention settings plus the mode and memory budget kept in the settings."""
+        from dataclasses import replace
+
+        return replace(self.setup.attention_config(), mode=S.value(self.settings, "attention/mode"),
+                       memory_budget_gb=S.value(self.settings, "attention/memory_budget_gb"))
 
     def start_run(self) -> None:
         if self.runner.is_running("load"):

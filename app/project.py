@@ -5,6 +5,11 @@ A project file is a zip archive holding
                     condition (with the user's edits) and which were ticked, and the view state
     attention.npz   the attention arrays (:func:`core.attention.write_attention_npz`; read back with
                     ``np.load(allow_pickle=False)``: nothing is ever unpickled)
+    model/<name>    the model file, when it lies outside the project's folder (so the project is
+                    complete on its own)
+A project file may come from anyone, so it is treated as untrusted: JSON and npz only, and the model
+path it names is either a bundled model, a file inside the archive, or a relative path that stays
+inside the project's folder (absolute paths and '..' escapes are refused with InputError).
 Reopening loads the model, re-solves FBA (cheap), restores attention from the npz and re-runs the
 analysis (about a second).
 """
@@ -14,8 +19,8 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from core.attention.result import AttentionConfig
 from core.conditions import Condition
@@ -62,14 +67,49 @@ def condition_from_dict(data: dict) -> Condition:
     )
 
 
+def resolve_inside(folder: str | Path, stored: str, source: str | Path) -> Path:
+    """The path ``stored`` (read from inside the file ``source``) resolved against ``folder``.
+
+    Refuses, with InputError naming ``source``, an absolute path or one that leaves ``folder``: a
+    file handed over by someone else must not make the program open files elsewhere on the disk.
+    """
+    text = str(stored)
+    if not text or PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or text.startswith("\\"):
+        raise InputError(f"the path '{text}' inside the file is absolute; only paths inside the project's folder "
+                         "are accepted", source)
+    base = Path(folder).resolve()
+    target = (base / text.replace("\\", "/")).resolve()
+    if target != base and base not in target.parents:
+        raise InputError(f"the path '{text}' inside the file points outside the project's folder", source)
+    return target
+
+
+def _model_entry(path: Path, model: str) -> tuple[str, Path | None]:
+    """How a project at ``path`` names its model: (stored name, file to embed or None)."""
+    from core.models import bundled_names
+
+    if model in bundled_names() or not Path(model).is_file():
+        return model, None
+    target = Path(model).resolve()
+    folder = path.resolve().parent
+    if folder in target.parents:
+        return target.relative_to(folder).as_posix(), None
+    return f"{EMBEDDED}{target.name}", target
+
+
+EMBEDDED = "model/"
+
+
 def save_project(path: str | Path, settings: RunSettings, conditions, checked, attention=None,
                  model_sha256: str = "", view: dict | None = None) -> Path:
     from core.attention import write_attention_npz
 
     path = Path(path)
+    stored_model, embed = _model_entry(path, settings.model)
+    settings_doc = dict(settings.to_dict(), model=stored_model)
     doc = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION,
-           "model": {"source": settings.model, "sha256": model_sha256},
-           "settings": settings.to_dict(), "conditions": [c.to_dict() for c in conditions],
+           "model": {"source": stored_model, "sha256": model_sha256},
+           "settings": settings_doc, "conditions": [c.to_dict() for c in conditions],
            "checked": list(checked), "has_attention": attention is not None, "view": view or {}}
     with tempfile.TemporaryDirectory(prefix="metattn-project-") as tmp:
         npz = Path(tmp) / "attention.npz"
@@ -78,6 +118,8 @@ def save_project(path: str | Path, settings: RunSettings, conditions, checked, a
         with atomic_path(path) as part:
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf:
                 zf.writestr("project.json", json.dumps(doc, indent=2))
+                if embed is not None:
+                    zf.write(embed, stored_model, compress_type=zipfile.ZIP_DEFLATED)
                 if attention is not None:
                     zf.write(npz, "attention.npz")  # already compressed by savez_compressed
     return path
@@ -111,6 +153,8 @@ def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
             conditions = tuple(condition_from_dict(c) for c in doc.get("conditions", []))
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"the project's settings or conditions are damaged ({exc})", path) from None
+        settings = replace(settings, model=str(_model_path(zf, path, settings.model,
+                                                           str(doc.get("model", {}).get("sha256", "")))))
         attention = None
         if "attention.npz" in zf.namelist():
             if progress:
@@ -122,3 +166,32 @@ def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
         progress(1.0, "Project read")
     return Project(settings, conditions, tuple(doc.get("checked", [c.name for c in conditions])), attention,
                    str(doc.get("model", {}).get("sha256", "")), dict(doc.get("view", {})))
+
+
+def _model_path(zf: zipfile.ZipFile, path: Path, stored: str, sha256: str) -> str | Path:
+    """The model a project names, as something :func:`core.models.load_model` opens."""
+    from core.models import bundled_names
+
+    if stored in bundled_names():
+        return stored
+    if stored.startswith(EMBEDDED) and stored in zf.namelist():
+        name = PurePosixPath(stored).name
+        if not name or name in (".", ".."):
+            raise InputError(f"the embedded model name '{stored}' is not a file name", path)
+        from app.settings import data_dir
+        from core.io_utils import atomic_write_bytes
+
+        # Unpacked once per model version, under the program's own data folder, by a fixed name.
+        key = "".join(ch for ch in sha256 if ch.isalnum())[:16] or "unknown"
+        target = data_dir() / "project-models" / key / name
+        data = zf.read(stored)
+        if not target.is_file() or target.read_bytes() != data:
+            try:
+                atomic_write_bytes(target, data)
+            except InputError as exc:
+                raise InputError(f"cannot unpack the embedded model ({exc})", path) from None
+        return target
+    target = resolve_inside(path.parent, stored, path)
+    if not target.is_file():
+        raise InputError(f"the model file '{stored}' it names was not found next to it", path)
+    return target

@@ -7,6 +7,9 @@ user's real settings.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from PySide6.QtCore import QSettings
 
 from core.attention.result import AttentionConfig
@@ -25,6 +28,9 @@ DEFAULTS: dict[str, object] = {
     "attention/hops": _DEFAULT_ATTENTION.hops,
     "attention/seed": _DEFAULT_ATTENTION.seed,
     "attention/filter_currency": True,
+    # No widget yet: read at each Run, so an advanced user (or a test) can switch to full attention.
+    "attention/mode": _DEFAULT_ATTENTION.mode,
+    "attention/memory_budget_gb": _DEFAULT_ATTENTION.memory_budget_gb,
     "conditions/carbon_normalised": False,
     "view/colormap": "viridis",
     "files/recent": [],
@@ -66,6 +72,8 @@ def value(settings: QSettings, key: str):
             return raw if isinstance(raw, bool) else str(raw).lower() in ("true", "1", "yes")
         if isinstance(default, int):
             return int(raw)
+        if isinstance(default, float):
+            return float(raw)
         if isinstance(default, list):
             if isinstance(raw, str):
                 return [raw] if raw else []
@@ -81,3 +89,16 @@ def add_recent(settings: QSettings, path: str) -> list[str]:
     recent = recent[:MAX_RECENT]
     settings.setValue("files/recent", recent)
     return recent
+
+
+def data_dir() -> Path:
+    """Where the program keeps its own files (the autosave, models unpacked from projects).
+
+    ``METATTN_DATA_DIR`` overrides it (tests); otherwise the platform's user data folder.
+    """
+    override = os.environ.get("METATTN_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("metattn", appauthor=False))

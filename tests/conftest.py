@@ -8,6 +8,7 @@ import tempfile
 # Keep tests off the user's real cache and settings; set before any project import.
 os.environ.setdefault("METATTN_CACHE_DIR", tempfile.mkdtemp(prefix="metattn-test-cache-"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("METATTN_DATA_DIR", tempfile.mkdtemp(prefix="metattn-test-data-"))  # autosave, unpacked models
 
 import pytest  # noqa: E402
 
