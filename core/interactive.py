@@ -24,7 +24,7 @@ import numpy as np
 
 from core.conditions import growth_arrays
 from core.graph import METABOLITE
-from core.layout import METABOLITE_RGB, REACTION_RGB, pathway_order
+from core.layout import METABOLITE_RGB, REACTION_RGB, pathway_order, shorten
 
 MAX_HEATMAP_EDGES = 30_000
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 3}}
@@ -33,10 +33,7 @@ CONDITION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#93
 
 def esc(text, length: int | None = None) -> str:
     """A model string made safe and short for plotly's HTML-ish text."""
-    text = " ".join(str(text).split())
-    if length is not None and len(text) > length:
-        text = text[: max(length - 1, 1)] + "…"
-    return html.escape(text, quote=True)
+    return html.escape(shorten(text, length), quote=True)
 
 
 def _rgb(rgb) -> str:

@@ -390,16 +390,18 @@ def graph_arrays(nbh: Neighbourhood, pos: np.ndarray | None = None, seed: int = 
     brushes = np.empty((k, 4), dtype=np.uint8)
     brushes[:, :3] = np.where(is_met[:, None], METABOLITE_RGB, REACTION_RGB)
     brushes[:, 3] = 230
-    labels = tuple(_shorten(name or nid, label_length) for name, nid in zip(nbh.names, nbh.ids))
+    labels = tuple(shorten(name or nid, label_length) for name, nid in zip(nbh.names, nbh.ids))
     return GraphArrays(pos=pos, adj=np.asarray(nbh.edges, dtype=np.int64).reshape(-1, 2), pens=pens,
                        edge_strength=strength, symbols=tuple("o" if t else "s" for t in is_met), sizes=sizes,
                        brushes=brushes, labels=labels, ids=nbh.ids, types=np.asarray(nbh.types, dtype=np.int8),
                        is_seed=np.asarray(nbh.is_seed, dtype=bool))
 
 
-def _shorten(text: str, length: int) -> str:
+def shorten(text, length: int | None = None) -> str:
+    """Model text on one line: whitespace runs collapse; above ``length`` characters it is cut with an
+    ellipsis."""
     text = " ".join(str(text).split())
-    return text if len(text) <= length else text[: max(length - 1, 1)] + "…"
+    return text if length is None or len(text) <= length else text[: max(length - 1, 1)] + "…"
 
 
 # --------------------------------------------------------------------------- heatmap ordering

@@ -10,7 +10,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from core.layout import METABOLITE_RGB, REACTION_RGB
+from core.layout import METABOLITE_RGB, REACTION_RGB, shorten
 
 FIGURE_DPI = 300
 COLORMAPS = ("viridis", "plasma", "inferno")
@@ -37,10 +37,7 @@ def colormap(name: str):
 def plain(text, length: int | None = None) -> str:
     """Text from a model shown literally: ``$`` would start matplotlib mathtext, so it is escaped;
     whitespace runs collapse; long text is cut with an ellipsis."""
-    text = " ".join(str(text).split())
-    if length is not None and len(text) > length:
-        text = text[: max(length - 1, 1)] + "…"
-    return text.replace("$", r"\$")
+    return shorten(text, length).replace("$", r"\$")
 
 
 def style_axes(ax) -> None:

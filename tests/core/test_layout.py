@@ -236,3 +236,11 @@ def test_layout_genome_scale_is_fast(ijo1366):
     t0 = time.perf_counter()
     layout(g, seed=0)
     assert time.perf_counter() - t0 < 0.1
+
+
+def test_shorten_collapses_whitespace_and_cuts_with_an_ellipsis():
+    from core.layout import shorten
+
+    assert shorten("  a\n b\tc ") == "a b c"
+    assert shorten("abcdef", 4) == "abc…" and shorten("abcd", 4) == "abcd"
+    assert shorten(12345, None) == "12345"
