@@ -24,11 +24,10 @@ import numpy as np
 
 from core.conditions import growth_arrays
 from core.graph import METABOLITE
-from core.layout import METABOLITE_RGB, REACTION_RGB, pathway_order, shorten
+from core.layout import METABOLITE_RGB, REACTION_RGB, condition_colour, pathway_order, shorten
 
 MAX_HEATMAP_EDGES = 30_000
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 3}}
-CONDITION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 
 
 def esc(text, length: int | None = None) -> str:
@@ -196,7 +195,7 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
                             if len(comparison.pairs) else ""),
         "Cross-condition attention (row draws on column)"))
     all_names = [esc(c.name, 30) for c in conditions]
-    colour = {name: CONDITION_COLOURS[c % len(CONDITION_COLOURS)] for c, name in enumerate(comparison.condition_names)}
+    colour = {name: condition_colour(c) for c, name in enumerate(comparison.condition_names)}
     fba, measured = growth_arrays(conditions)
     fig.add_trace(go.Bar(x=all_names, y=fba, name="FBA growth", showlegend=False,
                          customdata=[esc(c.status_text(), 60) for c in conditions],
@@ -213,7 +212,7 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
         fig.add_trace(go.Bar(y=top_names, x=comparison.importance[c, top], orientation="h", name=cn,
                              customdata=[esc(labels.ids[i], 40) for i in top],
                              hovertemplate="%{y} (%{customdata})<br>" + cn + ": %{x:.4g}<extra></extra>",
-                             marker_color=CONDITION_COLOURS[c % len(CONDITION_COLOURS)]), row=1, col=2)
+                             marker_color=condition_colour(c)), row=1, col=2)
     if len(comparison.pairs):
         table = comparison.shifted_nodes(0, k)
         a, b = comparison.pairs[0]
@@ -221,7 +220,7 @@ def conditions_figure(conditions: Sequence, comparison, k: int = 15):
             y=[esc(r["name"], 34) for r in table], x=[r["difference"] for r in table], orientation="h",
             customdata=[[esc(r["id"], 40), r["log2_fold_change"]] for r in table], showlegend=False,
             hovertemplate="%{y} (%{customdata[0]})<br>change %{x:.4g}, log2 fold %{customdata[1]:.2f}<extra></extra>",
-            marker_color=[CONDITION_COLOURS[int(b) % 8] if (r["difference"] or 0) > 0 else CONDITION_COLOURS[int(a) % 8]
+            marker_color=[condition_colour(b) if (r["difference"] or 0) > 0 else condition_colour(a)
                           for r in table]), row=2, col=1)
     if comparison.cross_mean.size:
         matrix = comparison.cross_mean.mean(axis=0)  # [C, C], the report's "mean"

@@ -46,6 +46,12 @@ MEMORY_CACHE_SIZE = 64
 METABOLITE_RGB = (214, 39, 40)  # red circles
 REACTION_RGB = (31, 119, 180)  # blue squares
 EDGE_RGB = (60, 60, 60)
+CONDITION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
+
+
+def condition_colour(c: int) -> str:
+    """The colour of the ``c``-th condition, the same in every figure and page."""
+    return CONDITION_COLOURS[int(c) % len(CONDITION_COLOURS)]
 PEN_DTYPE = np.dtype([("red", np.ubyte), ("green", np.ubyte), ("blue", np.ubyte), ("alpha", np.ubyte),
                       ("width", np.float64)])
 UNASSIGNED = "Unassigned"

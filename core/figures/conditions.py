@@ -16,12 +16,7 @@ from core.figures._style import (
     style_axes,
 )
 from core.graph import METABOLITE
-
-CONDITION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
-
-
-def condition_colour(c: int) -> str:
-    return CONDITION_COLOURS[c % len(CONDITION_COLOURS)]
+from core.layout import condition_colour
 
 
 def growth_figure(conditions, title: str = "Growth rate per condition"):
