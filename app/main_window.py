@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
     run_failed = Signal(str)
     run_cancelled = Signal()
     export_done = Signal(object)  # list of paths
+    autosaved = Signal(str)  # the autosave project's path, after it was written
 
     def __init__(self, settings=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -152,6 +153,10 @@ class MainWindow(QMainWindow):
         self.set_status("Open a model to start: File → Open bundled model, or drop a model file here.")
         # Start the compute process now so its imports are done before the first Run.
         QTimer.singleShot(0, self._warm_compute)
+        self._offer_restore_at_start = _previous_session_crashed()
+        _claim_session()
+        if self._offer_restore_at_start:
+            QTimer.singleShot(0, self.offer_restore)
 
     # ------------------------------------------------------------------ construction
 
@@ -594,6 +599,7 @@ class MainWindow(QMainWindow):
         log.info("Results shown %s after Run (%s)", f"{elapsed:.2f} s" if elapsed else "", stages)
         self.set_status(msg + (" " + result.notes[0] if result.notes else ""))
         self.results_shown.emit(result)
+        self.autosave()
 
     def _run_failed(self, exc) -> None:
         self._run_ended()
@@ -815,6 +821,43 @@ class MainWindow(QMainWindow):
         if view.get("selected"):
             self.selection.select(view["selected"])
 
+    # ------------------------------------------------------------------ autosave
+
+    def autosave(self) -> None:
+        """Keep the last good results: write the session to :func:`autosave_path` on a worker thread.
+
+        Written atomically (a crash mid-write leaves the previous autosave); a failure is logged, never
+        shown as a dialog, since the user did not ask for it.
+        """
+        if self.result is None or self.loaded is None:
+            return
+        try:
+            settings, _conds = self.run_settings()
+        except InputError:
+            return
+        args = (str(autosave_path()), settings, list(self.setup.all_conditions().values()),
+                self.setup.checked_names(), self.result.attention, self.loaded.sha256, self.view_state())
+        self.runner.start("autosave", autosave_job, *args,
+                          on_finished=lambda path: self.autosaved.emit(str(path)),
+                          on_failed=lambda exc: log.warning("Autosave failed: %s", exc))
+
+    def offer_restore(self) -> bool:
+        """Ask whether to reopen the autosave of a session that ended without a clean exit."""
+        path = autosave_path()
+        if self._closing or not path.is_file():
+            return False
+        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        answer = QMessageBox.question(self, "Restore the last session?",
+                                      f"The program did not close normally last time. Its last results "
+                                      f"(saved {stamp}) can be reopened.\n\nRestore them?",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        log.info("Restoring the autosave %s", path)
+        self.open_project(str(path))
+        return True
+
     # ------------------------------------------------------------------ drag and drop
 
     def open_path(self, path: str) -> None:
@@ -848,6 +891,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         if not self.runner.shutdown(5000):
             log.warning("some background tasks did not stop in time")
+        _release_session()
         self.log_pane.uninstall()
         super().closeEvent(event)
 
@@ -858,3 +902,75 @@ def _looks_like_conditions(path: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return '"conditions"' in head or head.lstrip().startswith("[")
+
+
+# --------------------------------------------------------------------------- autosave and crash detection
+#
+# A running session owns ``session.lock`` (its process id) in the data folder; a clean exit removes
+# it. A lock left by a process that no longer runs means the last session crashed, and its autosave
+# (written after every successful run) is offered at the next start.
+
+
+def autosave_path() -> Path:
+    return S.data_dir() / "autosave.mattn"
+
+
+def _lock_path() -> Path:
+    return S.data_dir() / "session.lock"
+
+
+def autosave_job(path: str, settings, conditions, checked, attention, sha256: str, view: dict,
+                 progress=None, should_stop=None) -> Path:
+    from app.project import save_project
+
+    return save_project(path, settings, conditions, checked, attention, sha256, view)
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows; assume it is gone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _previous_session_crashed() -> bool:
+    """True if an autosave exists and the session that wrote the lock ended without a clean exit."""
+    lock = _lock_path()
+    if not autosave_path().is_file() or not lock.is_file():
+        return False
+    try:
+        pid = int(lock.read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        return True  # a damaged lock: the session that wrote it did not end cleanly
+    return not _pid_alive(pid)
+
+
+def _claim_session() -> None:
+    import os
+
+    from core.io_utils import atomic_write_text
+
+    try:
+        atomic_write_text(_lock_path(), f"{os.getpid()}\n")
+    except InputError as exc:
+        log.warning("Crash recovery is off: %s", exc)
+
+
+def _release_session() -> None:
+    import os
+
+    lock = _lock_path()
+    try:
+        if lock.read_text(encoding="utf-8").split()[0] == str(os.getpid()):
+            lock.unlink()
+    except (OSError, IndexError):
+        pass

@@ -114,7 +114,11 @@ def save_project(path: str | Path, settings: RunSettings, conditions, checked, a
     with tempfile.TemporaryDirectory(prefix="metattn-project-") as tmp:
         npz = Path(tmp) / "attention.npz"
         if attention is not None:
-            write_attention_npz(attention, npz)
+            try:
+                write_attention_npz(attention, npz)
+            except InputError as exc:  # name the project the user chose, not our scratch file
+                problem = str(exc).removeprefix(f"{exc.source}: ") if exc.source else str(exc)
+                raise InputError(problem, path) from None
         with atomic_path(path) as part:
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf:
                 zf.writestr("project.json", json.dumps(doc, indent=2))
