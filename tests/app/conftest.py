@@ -20,6 +20,28 @@ QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, _SETTINGS_DIR)
 
 
+RUN_TIMEOUT = 120_000
+
+
+def open_and_wait(qtbot, window, model="textbook"):
+    """Open ``model`` in ``window`` and wait until it is loaded."""
+    with qtbot.waitSignal(window.model_loaded, timeout=60_000):
+        window.open_model(model)
+
+
+def run_and_wait(qtbot, window, timeout=RUN_TIMEOUT, click=True):
+    """Start a run (by clicking Run, as a user does, or through ``start_run``) and return the
+    result once every pane shows it."""
+    from PySide6.QtCore import Qt
+
+    with qtbot.waitSignal(window.results_shown, timeout=timeout) as blocker:
+        if click:
+            qtbot.mouseClick(window.setup.run_button, Qt.MouseButton.LeftButton)
+        else:
+            window.start_run()
+    return blocker.args[0]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_thread_and_cleanup():
     import torch

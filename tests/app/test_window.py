@@ -10,18 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
-RUN_TIMEOUT = 120_000
-
-
-def _open(qtbot, window, model="textbook"):
-    with qtbot.waitSignal(window.model_loaded, timeout=60_000):
-        window.open_model(model)
-
-
-def _run(qtbot, window, timeout=RUN_TIMEOUT):
-    with qtbot.waitSignal(window.results_shown, timeout=timeout) as blocker:
-        qtbot.mouseClick(window.setup.run_button, Qt.MouseButton.LeftButton)
-    return blocker.args[0]
+from tests.app.conftest import RUN_TIMEOUT, open_and_wait as _open, run_and_wait as _run  # noqa: F401
 
 
 def _tick_only(window, names):

@@ -12,21 +12,14 @@ import time
 import pytest
 
 # The Qt test set-up (offscreen, settings in a temporary folder) and the window/dialog fixtures.
-from tests.app.conftest import _one_thread_and_cleanup, dialogs, fresh_settings, window  # noqa: F401
+from tests.app.conftest import _one_thread_and_cleanup, dialogs, fresh_settings, run_and_wait, window  # noqa: F401
 from tests.robustness.test_bad_inputs import CONDITION_CASES, make_model_corpus
 
-RUN_TIMEOUT = 120_000
-
-
-def _open(qtbot, window, model="textbook"):
-    with qtbot.waitSignal(window.model_loaded, timeout=60_000):
-        window.open_model(model)
+from tests.app.conftest import RUN_TIMEOUT, open_and_wait as _open  # noqa: F401
 
 
 def _run(qtbot, window, timeout=RUN_TIMEOUT):
-    with qtbot.waitSignal(window.results_shown, timeout=timeout) as blocker:
-        window.start_run()
-    return blocker.args[0]
+    return run_and_wait(qtbot, window, timeout, click=False)
 
 
 def _criticals(dialogs):
