@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
+import random
 
 import cobra
 import cobra.io
@@ -31,9 +31,12 @@ def make_model_corpus(folder, textbook):
 
     add("empty.xml", b"", "empty")
     add("blank.json", b"   \n  ", "empty")
-    add("random.xml", os.urandom(4096), "content is not")
-    add("random.mat", b"\x00" * 8 + os.urandom(2048), "MATLAB")
-    add("random.json", os.urandom(1024).replace(b"{", b"x"), "content is not")
+    # Seeded noise behind a fixed binary first byte: random bytes may otherwise begin with "<" or
+    # "[" and be (rightly) read as broken XML or JSON, which is a different message.
+    noise = random.Random(20261128)
+    add("random.xml", b"\x89" + noise.randbytes(4095), "content is not")
+    add("random.mat", b"\x00" * 8 + noise.randbytes(2048), "MATLAB")
+    add("random.json", b"\x89" + noise.randbytes(1023), "content is not")
     sbml_path = folder / "ok.xml"
     cobra.io.write_sbml_model(textbook, str(sbml_path))
     sbml = sbml_path.read_bytes()

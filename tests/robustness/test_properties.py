@@ -30,7 +30,7 @@ def condition_rows(draw):
     return column, rows
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(derandomize=True, max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(condition_rows())
 def test_generated_csv_conditions(textbook, tmp_path_factory, spec):
     column, rows = spec
@@ -54,7 +54,7 @@ def test_generated_csv_conditions(textbook, tmp_path_factory, spec):
         assert result.growth_rate >= 0 and np.all(np.isfinite(result.fluxes))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.recursive(st.one_of(st.none(), st.booleans(), numbers, names),
                     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(names, inner, max_size=4)),
                     max_leaves=12))
@@ -97,7 +97,7 @@ def small_models(draw):
     return model
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(derandomize=True, max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(small_models())
 def test_generated_models_through_the_pipeline(tmp_path_factory, model):
     from core.pipeline import RunSettings, run_pipeline
