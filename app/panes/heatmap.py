@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core.layout import heatmap_grid, pathway_order
+from core.layout import attention_slice, heatmap_grid, pathway_order
 
 MAX_PIXELS = 1500
 COLORMAPS = ("viridis", "plasma", "inferno")
@@ -148,8 +148,7 @@ class HeatmapPane(QWidget):
         if att is None or self.condition.currentIndex() < 0:
             return None
         layer, c, h = self.layer.currentIndex(), self.condition.currentIndex(), self.head.currentIndex()
-        w = att.self_attention[layer, c]  # [E, H]
-        return w.mean(axis=1) if h <= 0 else w[:, h - 1]
+        return attention_slice(att, c, layer, None if h <= 0 else h - 1)
 
     def redraw(self, *_args) -> None:
         cmap = pg.colormap.get(self.cmap.currentText() or "viridis")
