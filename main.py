@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args) -> int:
     from core.cli_progress import StopOnInterrupt, TerminalProgress
     from core.errors import Cancelled, InputError
-    from core.export import ALL_FORMATS, write_outputs
+    from core.export import ALL_FORMATS, check_outputs_free, write_outputs
     from core.pipeline import run_pipeline
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
@@ -129,6 +129,8 @@ def _cmd_run(args) -> int:
         raise InputError(f"--formats: unknown format(s) {', '.join(unknown) or '(none given)'}; "
                          f"choose from {', '.join(ALL_FORMATS)}")
     settings = _settings_from_args(args)
+    if not args.force:
+        check_outputs_free(args.out, formats)
     if args.threads:
         import torch
 

@@ -42,6 +42,10 @@ from core.graph import METABOLITE, NODE_TYPE_NAMES, REACTION
 from core.io_utils import atomic_path, atomic_write_text
 
 ALL_FORMATS = ("png", "html", "json", "graphml", "csv")
+# One file per format whose name does not depend on the conditions: enough to tell, before a run,
+# that the output folder already holds a previous run (see :func:`check_outputs_free`).
+FIXED_OUTPUTS = {"png": "growth.png", "html": "attention_heatmap.html", "json": "report.json",
+                 "graphml": "graph.graphml", "csv": "node_importance.csv"}
 FIGURE_DPI = 300
 NETWORK_TOP_K = 12
 _XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -393,6 +397,22 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
         for c, s in enumerate(slugs):
             add(f"escher_{s}.json", "csv", lambda p, o, c=c: export_escher(result, c, p, o))
     return plan
+
+
+def check_outputs_free(out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS) -> None:
+    """Raise :class:`InputError` now if ``out_dir`` already holds outputs of a previous run.
+
+    A cheap pre-flight for the command line, so a run that :func:`write_outputs` would refuse at the
+    end (without ``force``) is refused before minutes of work. Checks the condition-independent
+    names of :data:`FIXED_OUTPUTS`; :func:`write_outputs` still checks every planned file.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("is a file, not a folder", out)
+    existing = [out / FIXED_OUTPUTS[f] for f in formats if f in FIXED_OUTPUTS and (out / FIXED_OUTPUTS[f]).exists()]
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise InputError(f"exists already{more}; not overwritten (use --force to replace it)", existing[0])
 
 
 def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS, force: bool = False,

@@ -84,6 +84,23 @@ def test_existing_files_are_not_overwritten_without_force(tmp_path, capsys):
     assert cli.main(args + ["--force"]) == 0
 
 
+def test_existing_output_folder_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
+    import core.pipeline
+
+    out = tmp_path / "OUT"
+    out.mkdir()
+    (out / "report.json").write_text("{}")
+
+    def must_not_run(*_a, **_k):
+        raise AssertionError("the pipeline ran although the output would be refused")
+
+    monkeypatch.setattr(core.pipeline, "run_pipeline", must_not_run)
+    assert cli.main(["run", "--out", str(out), "--formats", "json", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(out / "report.json") in err and "--force" in err
+    assert (out / "report.json").read_text() == "{}"
+
+
 @pytest.mark.parametrize("args,message", [
     (["--model", "no/such/model.xml"], "file not found"),
     (["--model", "iJO9999"], "not a bundled model name"),

@@ -454,3 +454,16 @@ def test_genome_scale_html_is_small_and_heatmap_bounded(tmp_path):
     assert fig.axes[0].images[0].get_array().shape == (1500, 1500, 4)  # pooled, never N x N
     with Image.open(tmp_path / "heatmap.png") as img:
         assert np.asarray(img.convert("L"), dtype=np.float64).std() > 5.0
+
+
+def test_fixed_output_names_are_planned_for_every_format(result, tmp_path):
+    from core.export import ALL_FORMATS, FIXED_OUTPUTS, check_outputs_free, plan_outputs
+
+    assert set(FIXED_OUTPUTS) == set(ALL_FORMATS)
+    for fmt, name in FIXED_OUTPUTS.items():
+        assert name in [f.name for f in plan_outputs(result, (fmt,))], fmt
+    check_outputs_free(tmp_path, ALL_FORMATS)  # empty folder: fine
+    (tmp_path / "graph.graphml").write_text("x")
+    check_outputs_free(tmp_path, ("png", "json"))  # not among the formats asked for
+    with pytest.raises(InputError, match="graph.graphml.*exists already"):
+        check_outputs_free(tmp_path, ("png", "graphml"))
