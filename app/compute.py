@@ -23,9 +23,11 @@ def preload() -> None:
     torch.set_num_threads(1)
     import cobra  # noqa: F401
 
-    import core.analysis  # noqa: F401
+    import core.analysis
     import core.attention  # noqa: F401
     import core.pipeline  # noqa: F401
+
+    core.analysis.warm_up()
 
 
 def strip_model(result):

@@ -124,6 +124,21 @@ class AnalysisReport:
         }
 
 
+def warm_up() -> None:
+    """Import the libraries :func:`analyse` imports lazily (scikit-learn, igraph, threadpoolctl).
+
+    They cost about two seconds on a first call. A long-lived process (the GUI's compute process)
+    calls this while it waits for work; the command line does not need to.
+    """
+    import igraph  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+    import sklearn.preprocessing  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+
 def analyse(graph, conditions: Sequence, attention, top_k: int = 20,
             progress: Callable[[float, str], None] | None = None, should_stop: Callable[[], bool] | None = None,
             *, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, seed: int = 0) -> AnalysisReport:
