@@ -404,7 +404,8 @@ class MainWindow(QMainWindow):
         self._pending_conditions = conditions
         self._run_after_load = run
         self.set_status(f"Opening {source}…")
-        self._show_progress(True, cancellable=False)
+        self._show_progress(True, cancellable=True)
+        self.cancel_action.setEnabled(True)
         self.runner.start("load", load_model_job, str(source), self.setup.carbon.isChecked(),
                           on_finished=self._model_loaded, on_failed=self._model_failed,
                           on_progress=self._progress)
@@ -412,6 +413,7 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, value) -> None:
         loaded, presets = value
         self._show_progress(False)
+        self.cancel_action.setEnabled(False)
         self.loaded = loaded
         self.setup.set_model(loaded, presets)
         self._remember_file(loaded.source.removeprefix("bundled:"))
@@ -440,6 +442,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, exc) -> None:
         self._show_progress(False)
+        self.cancel_action.setEnabled(False)
         self._pending_project = None
         self._run_after_load = False
         self.show_error("Could not open the model", exc)
@@ -554,6 +557,16 @@ class MainWindow(QMainWindow):
         elif self.runner.cancel("export"):
             self._show_progress(False)
             self.set_status("Export cancelled.")
+        elif self.runner.cancel("load"):
+            # A parse cannot be interrupted; its thread finishes in the background and the result
+            # is dropped (TaskRunner never delivers a cancelled task's result). The open model stays.
+            self._show_progress(False)
+            self.cancel_action.setEnabled(False)
+            self._pending_conditions = self._pending_project = None
+            self._run_after_load = False
+            log.info("Opening the model was cancelled by the user")
+            self.set_status("Opening cancelled." + (" The previous model is still open." if self.loaded else ""))
+            self.run_cancelled.emit()
 
     def _inputs_changed(self) -> None:
         if self.runner.cancel("run"):

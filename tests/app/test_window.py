@@ -315,3 +315,23 @@ def test_ijo1366_cancel_mid_run(qtbot, window, dialogs):
     _tick_only(window, ["glucose"])
     result = _run(qtbot, window, timeout=180_000)
     assert [c.name for c in result.conditions] == ["glucose"]
+
+
+def test_cancel_while_opening_keeps_the_open_model(qtbot, window, dialogs):
+    _open(qtbot, window, "textbook")
+    before = window.loaded
+    loaded = []
+    window.model_loaded.connect(loaded.append)
+    window.open_model("iJO1366")
+    assert window.cancel_button.isVisible() and window.cancel_action.isEnabled()
+    with qtbot.waitSignal(window.run_cancelled, timeout=2000):
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert not window.progress.isVisible() and "opening cancelled" in window.status_label.text().lower()
+    # The parse finishes in the background; its result is dropped.
+    qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=60_000)
+    qtbot.wait(100)
+    assert loaded == [] and window.loaded is before and window.setup.loaded is before
+    assert [d for d in dialogs[0] if d[0] == "critical"] == []
+    # The window is usable: the same model opens when asked again.
+    _open(qtbot, window, "iJO1366")
+    assert window.loaded.model.id == "iJO1366"
