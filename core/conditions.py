@@ -15,7 +15,6 @@ import csv
 import json
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -385,6 +384,7 @@ def resolve_conditions(model, spec: str | Sequence[str], carbon_normalised: bool
 def solve_condition(model, condition: Condition, pfba: bool = False) -> ConditionResult:
     """FBA (or parsimonious FBA) of ``model`` in ``condition``; the model is left unchanged."""
     import cobra.flux_analysis
+    from cobra.core.solution import get_solution
 
     reaction_ids = tuple(r.id for r in model.reactions)
     objective_id = ",".join(r.id for r in model.reactions if r.objective_coefficient) or str(model.objective.expression)
@@ -392,10 +392,11 @@ def solve_condition(model, condition: Condition, pfba: bool = False) -> Conditio
         for rxn in model.boundary:
             lb, ub = condition.bounds.get(rxn.id, (0.0, max(rxn.upper_bound, 0.0)))
             rxn.bounds = (lb, ub)
-        with warnings.catch_warnings():  # an infeasible medium is a result here, reported via status
-            warnings.simplefilter("ignore", UserWarning)
-            solution = model.optimize()
-        status = solution.status
+        # slim_optimize + get_solution is model.optimize() without its UserWarning for a
+        # non-optimal status: an infeasible medium is a result here, reported via the status.
+        model.slim_optimize()
+        status = model.solver.status
+        solution = get_solution(model) if status == "optimal" else None
         if status == "optimal" and pfba:
             try:
                 solution = cobra.flux_analysis.pfba(model)
