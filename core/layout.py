@@ -466,3 +466,21 @@ def heatmap_grid(edge_index: np.ndarray, weights: np.ndarray, order: PathwayOrde
     np.maximum.at(flat, rows * p + cols, np.asarray(weights, dtype=np.float64))
     values = np.where(np.isfinite(flat), flat, np.nan).astype(np.float32).reshape(p, p)
     return HeatmapGrid(values=values, nodes_per_pixel=n / p if p else 1.0, n_nodes=n)
+
+
+def heatmap_window(edge_index: np.ndarray, weights: np.ndarray, order: PathwayOrder,
+                   rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """One cell per node pair for a window of the pathway-ordered heatmap: the zoomed-in detail.
+
+    ``rows`` and ``cols`` are half-open ranges of ``order`` ranks (attending, attended to). Returns
+    (rows[1] - rows[0], cols[1] - cols[0]) float32, the weight of each edge, NaN where there is none.
+    Costs O(E) whatever the window, so a pane can redo it on every zoom.
+    """
+    r0, r1 = (int(v) for v in rows)
+    c0, c1 = (int(v) for v in cols)
+    values = np.full((max(r1 - r0, 0), max(c1 - c0, 0)), np.nan, dtype=np.float32)
+    r = order.rank[edge_index[1]] - r0  # [E]
+    c = order.rank[edge_index[0]] - c0
+    inside = (r >= 0) & (r < values.shape[0]) & (c >= 0) & (c < values.shape[1])
+    values[r[inside], c[inside]] = np.asarray(weights, dtype=np.float32)[inside]
+    return values

@@ -3,7 +3,9 @@ order, for one condition, layer and head (or the mean over heads); or pathway x 
 
 At genome scale the node level is never a dense N x N matrix: the per-edge weights are rasterised
 into at most ``MAX_PIXELS``² pixels by :func:`core.layout.heatmap_grid` (a pixel shows the largest
-weight that falls in it; empty pixels are transparent), which takes a few milliseconds.
+weight that falls in it; empty pixels are transparent), which takes a few milliseconds. Zoomed in
+to at most ``DETAIL_NODES`` nodes across, the visible window is drawn again at one cell per node
+pair (:func:`core.layout.heatmap_window`), so single edges can be read and hovered.
 Hover shows both nodes and the weight below the plot; a click selects the attending node.
 """
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core.layout import attention_slice, heatmap_grid, pathway_order
+from core.layout import attention_slice, heatmap_grid, heatmap_window, pathway_order
 
 MAX_PIXELS = 1500
+DETAIL_NODES = 1200  # zoomed in to this many nodes across (or fewer), cells are single node pairs
 COLORMAPS = ("viridis", "plasma", "inferno")
 LABEL_CHARS = 26
 
@@ -40,6 +43,8 @@ class HeatmapPane(QWidget):
         self._grid = None
         self._levels = (0.0, 1.0)
         self._shown_factor = 0
+        self._rank_rows = self._rank_cols = None  # (E,) pathway-order rank of each edge's target/source
+        self._detail_window = None  # (r0, r1, c0, c1) shown at one cell per node pair, or None
         self._build()
 
     def _build(self) -> None:
@@ -81,9 +86,20 @@ class HeatmapPane(QWidget):
         item.getAxis("bottom").setHeight(40)
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
+        self.detail = pg.ImageItem()  # the zoomed-in window at node resolution, over the overview
+        self.detail.setZValue(2)
+        # An opaque backing for the detail: the overview's coarse blocks must not show through the
+        # detail's empty (transparent) cells.
+        self.detail_bg = QGraphicsRectItem()
+        self.detail_bg.setBrush(QBrush(QColor("white")))
+        self.detail_bg.setPen(QPen(Qt.PenStyle.NoPen))
+        self.detail_bg.setZValue(1)
+        self.plot.addItem(self.detail_bg)
+        self.plot.addItem(self.detail)
+        self._set_detail_visible(False)
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), label="attention weight",
                                    interactive=False, width=14)
-        self.bar.setImageItem(self.image, insert_in=item)
+        self.bar.setImageItem([self.image, self.detail], insert_in=item)
         pen = QPen(QColor(220, 20, 60))
         pen.setWidthF(1.5)
         pen.setCosmetic(True)
@@ -91,6 +107,7 @@ class HeatmapPane(QWidget):
         self.row_line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
         self.col_line = pg.InfiniteLine(angle=90, pen=pen, movable=False)
         for line in (self.row_line, self.col_line):
+            line.setZValue(10)  # above the detail and its backing
             line.setVisible(False)
             self.plot.addItem(line)
         self.plot.scene().sigMouseMoved.connect(self._hover)
@@ -130,10 +147,12 @@ class HeatmapPane(QWidget):
             n = result.graph.n_nodes
             p = max(min(n, MAX_PIXELS), 1)
             scale = p / max(n, 1)
-            self._pix_rows = np.minimum((self._order.rank[att.edge_index[1]] * scale).astype(np.int64), p - 1)
-            self._pix_cols = np.minimum((self._order.rank[att.edge_index[0]] * scale).astype(np.int64), p - 1)
+            self._rank_rows = self._order.rank[att.edge_index[1]]
+            self._rank_cols = self._order.rank[att.edge_index[0]]
+            self._pix_rows = np.minimum((self._rank_rows * scale).astype(np.int64), p - 1)
+            self._pix_cols = np.minimum((self._rank_cols * scale).astype(np.int64), p - 1)
         else:
-            self._order = self._pix_rows = self._pix_cols = None
+            self._order = self._pix_rows = self._pix_cols = self._rank_rows = self._rank_cols = None
         for box in boxes:
             box.blockSignals(False)
         self.redraw()
@@ -159,6 +178,8 @@ class HeatmapPane(QWidget):
             self.info.setText("No results yet: run the pipeline to see attention.")
             return
         nodes = self._level_is_nodes()
+        self._detail_window = None
+        self._set_detail_visible(False)
         self.layer.setEnabled(nodes)
         self.head.setEnabled(nodes)
         item = self.plot.getPlotItem()
@@ -174,6 +195,7 @@ class HeatmapPane(QWidget):
             self._levels = (0.0, max(top, 1e-6))
             self._shown_factor = 0
             self._show_pooled()
+            self._show_detail()
             self.bar.setLevels(self._levels)
             item.setLabel("bottom", "attended to (source), by pathway")
             item.setLabel("left", "attending (target), by pathway")
@@ -181,7 +203,8 @@ class HeatmapPane(QWidget):
             self.info.setText(
                 f"{n:,} nodes in pathway order, {att.n_edges:,} attention edges"
                 + (f"; one pixel = {per:.1f} nodes (largest weight shown)" if per > 1.01 else "")
-                + ". Hover a cell for both nodes and the weight; click to select; drag to pan, wheel to zoom.")
+                + ". Hover a cell for both nodes and the weight; click to select; drag to pan, wheel to zoom"
+                + (f" (below {DETAIL_NODES:,} nodes across, every node pair has its own cell)." if per > 1.01 else "."))
         else:
             pathways = self.result.analysis.pathways if self.result.analysis is not None else None
             if pathways is None:
@@ -238,9 +261,47 @@ class HeatmapPane(QWidget):
 
     # ------------------------------------------------------------------ axes and highlight
 
+    def detail_shown(self) -> tuple[int, int, int, int] | None:
+        """The window (r0, r1, c0, c1) of ranks drawn at one cell per node pair, if any."""
+        return self._detail_window if self.detail.isVisible() else None
+
+    def _show_detail(self) -> None:
+        """Zoomed in to at most DETAIL_NODES nodes across, draw the visible window (with a margin
+        for panning) at node resolution over the overview; zoomed out, hide it."""
+        grid = self._grid
+        if grid is None or self._weights is None or not self._level_is_nodes() or grid.nodes_per_pixel <= 1.01:
+            self._set_detail_visible(False)
+            return
+        n = grid.n_nodes
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        if max(x1 - x0, y1 - y0) > DETAIL_NODES:
+            self._set_detail_visible(False)
+            return
+        w = self._detail_window
+        if w is not None and w[0] <= max(y0, 0) and w[1] >= min(y1, n) and w[2] <= max(x0, 0) and w[3] >= min(x1, n):
+            self._set_detail_visible(True)  # the window drawn last still covers the view
+            return
+        margin = max(x1 - x0, y1 - y0) / 2
+        r0, r1 = max(int(y0 - margin), 0), min(int(np.ceil(y1 + margin)), n)
+        c0, c1 = max(int(x0 - margin), 0), min(int(np.ceil(x1 + margin)), n)
+        if r1 <= r0 or c1 <= c0:
+            self._set_detail_visible(False)
+            return
+        values = heatmap_window(self.result.attention.edge_index, self._weights, self._order, (r0, r1), (c0, c1))
+        self.detail.setImage(values, levels=self._levels, autoLevels=False)
+        self.detail.setRect(QRectF(c0, r0, c1 - c0, r1 - r0))
+        self.detail_bg.setRect(QRectF(c0, r0, c1 - c0, r1 - r0))
+        self._detail_window = (r0, r1, c0, c1)
+        self._set_detail_visible(True)
+
+    def _set_detail_visible(self, on: bool) -> None:
+        self.detail.setVisible(on)
+        self.detail_bg.setVisible(on)
+
     def _view_changed(self) -> None:
         self._update_ticks()
         self._show_pooled()
+        self._show_detail()
 
     def _update_ticks(self) -> None:
         if self.result is None or self.result.attention is None:
@@ -257,6 +318,8 @@ class HeatmapPane(QWidget):
         else:
             names = self.result.analysis.pathways.names
             blocks = [(i + 0.5, names[i], 1) for i in range(len(names))]
+        if self._level_is_nodes() and self._label_nodes(x0, x1, y0, y1):
+            return
         min_units = 10.0 * span / height_px  # a label needs ~10 px
         ticks, last = [], -np.inf
         for centre, name, size in blocks:
@@ -273,6 +336,28 @@ class HeatmapPane(QWidget):
                 xticks.append((float(centre), _short(name, 13)))
                 last = centre
         item.getAxis("bottom").setTicks([xticks, []])
+
+    def _label_nodes(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """Zoomed in far enough for a label per node (10 px a row; 60 px a column), name the nodes on
+        that axis instead of the pathways. True if at least the rows are labelled so."""
+        item = self.plot.getPlotItem()
+        vb = item.getViewBox()
+        names = self.result.graph.node_names
+        order = self._order.order
+        n = order.size
+
+        def node_ticks(lo, hi, chars):
+            ranks = range(max(int(np.floor(lo)), 0), min(int(np.ceil(hi)), n))
+            return [(r + 0.5, _short(names[order[r]] or "", chars)) for r in ranks]
+
+        if max(vb.height(), 1.0) / max(y1 - y0, 1e-9) < 10.0:
+            return False
+        item.getAxis("left").setTicks([node_ticks(y0, y1, LABEL_CHARS), []])
+        if max(vb.width(), 1.0) / max(x1 - x0, 1e-9) >= 60.0:
+            item.getAxis("bottom").setTicks([node_ticks(x0, x1, 10), []])
+        else:
+            item.getAxis("bottom").setTicks([[], []])
+        return True
 
     def highlight(self, node_id: str | None) -> None:
         self.selected = node_id
@@ -302,6 +387,10 @@ class HeatmapPane(QWidget):
         n = self._grid.n_nodes
         if not (0 <= x < n and 0 <= y < n):
             return None
+        w = self.detail_shown()
+        if w is not None and w[0] <= y < w[1] and w[2] <= x < w[3]:  # a single node pair
+            hits = np.flatnonzero((self._rank_rows == int(y)) & (self._rank_cols == int(x)))
+            return int(hits[0]) if hits.size else None
         p = self._grid.values.shape[0]
         px, py = int(x * p / n), int(y * p / n)
         hits = np.flatnonzero((self._pix_rows == py) & (self._pix_cols == px))

@@ -81,6 +81,30 @@ def test_heatmap_genome_scale_redraw_is_fast(qtbot):
         times.append(time.perf_counter() - t0)
     assert max(times) < 0.1, times
     assert pane.image.image.shape[0] <= 1500
+    assert pane._grid.nodes_per_pixel > 2 and pane.detail_shown() is None
+    # Zoomed in to 200 x 200 nodes: every node pair has its own cell, and hover names the exact edge.
+    att = result.attention
+    w = pane.current_weights()
+    e = int(np.argmax(np.where(att.edge_index[0] != att.edge_index[1], w, -1)))  # strongest non-self edge
+    row, col = pane._order.rank[att.edge_index[1, e]], pane._order.rank[att.edge_index[0, e]]
+    vb = pane.plot.getPlotItem().getViewBox()
+    vb.setRange(xRange=(col - 100, col + 100), yRange=(row - 100, row + 100), padding=0)
+    window = pane.detail_shown()
+    assert window is not None and window[0] <= row < window[1] and window[2] <= col < window[3]
+    cell = pane.detail.image[row - window[0], col - window[2]]
+    assert cell == pytest.approx(w[e], rel=1e-6)
+    assert pane.edge_at(col + 0.5, row + 0.5) == e
+    text = pane.describe_at(col + 0.5, row + 0.5)
+    g = result.graph
+    assert g.node_ids[att.edge_index[1, e]] in text and g.node_ids[att.edge_index[0, e]] in text
+    assert pane.detail_bg.isVisible()  # no coarse blocks showing through the empty cells
+    # Closer still, the rows are labelled with node names.
+    vb.setRange(xRange=(col - 5, col + 5), yRange=(row - 5, row + 5), padding=0)
+    labels = [text for _pos, text in pane.plot.getPlotItem().getAxis("left")._tickLevels[0]]
+    assert g.node_names[att.edge_index[1, e]][:20] in " ".join(labels)
+    # Zoomed out again: the overview alone.
+    vb.autoRange()
+    assert pane.detail_shown() is None and not pane.detail_bg.isVisible()
 
 
 def test_network_draws_metabolites_and_reactions(qtbot, textbook_result):

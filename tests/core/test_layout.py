@@ -9,7 +9,7 @@ from core.attention.result import AttentionConfig, AttentionResult
 from core.graph import remove_currency
 from core.layout import (
     PEN_DTYPE, canonical_edges, clear_layout_cache, edge_lookup, graph_arrays, graph_edge_attention,
-    heatmap_grid, layout, layout_key, neighbourhood, pathway_order, whole_graph,
+    heatmap_grid, heatmap_window, layout, layout_key, neighbourhood, pathway_order, whole_graph,
 )
 
 
@@ -219,6 +219,28 @@ def test_heatmap_grid_exact_and_pooled():
     assert np.allclose(np.nan_to_num(grid.values), np.nan_to_num(expect))
     pooled = heatmap_grid(edge_index, w, order, max_pixels=1)
     assert pooled.values.shape == (1, 1) and pooled.values[0, 0] == 1.0 and pooled.nodes_per_pixel == 3
+    # The zoomed-in window is the exact grid's block, at one cell per node pair.
+    window = heatmap_window(edge_index, w, order, rows=(0, 2), cols=(1, 3))
+    assert window.shape == (2, 2)
+    assert np.array_equal(np.isnan(window), np.isnan(expect[0:2, 1:3]))
+    assert np.allclose(np.nan_to_num(window), np.nan_to_num(expect[0:2, 1:3]))
+    assert heatmap_window(edge_index, w, order, rows=(2, 2), cols=(0, 3)).shape == (0, 3)
+
+
+def test_heatmap_window_agrees_with_the_full_grid_on_a_real_graph(textbook):
+    from core.graph import build_graph
+
+    g = remove_currency(build_graph(textbook))
+    att = random_attention(g)
+    order = pathway_order(g)
+    w = att.self_attention[1, 0].mean(axis=1)
+    full = heatmap_grid(att.edge_index, w, order, max_pixels=10_000).values
+    assert full.shape == (g.n_nodes, g.n_nodes)
+    for rows, cols in (((0, g.n_nodes), (0, g.n_nodes)), ((10, 57), (3, 90)), ((40, 41), (0, g.n_nodes))):
+        part = heatmap_window(att.edge_index, w, order, rows, cols)
+        block = full[rows[0]:rows[1], cols[0]:cols[1]]
+        assert np.array_equal(np.isnan(part), np.isnan(block)) and np.allclose(np.nan_to_num(part), np.nan_to_num(block))
+    assert np.isfinite(full).sum() == att.edge_index.shape[1]
 
 
 @pytest.mark.slow
