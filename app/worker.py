@@ -34,6 +34,30 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.05  # s between two progress signals (the bar needs no more)
 
+_collector = None
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Let Python's cycle collector run only on the GUI thread (idempotent).
+
+    Left automatic, a collection can start in whichever thread happens to allocate, such as a
+    worker parsing a model, and free Qt objects of the window there; Qt then crashes (seen as a
+    segmentation fault while a worker loaded iJO1366). pyqtgraph's GarbageCollector disables the
+    automatic collector and collects from a timer on this thread instead (every second, by the
+    same generation thresholds). Call it on the GUI thread before starting worker threads.
+    """
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
+
+
+def run_garbage_collector() -> None:
+    """One turn of the GUI-thread collector now (what its timer does every second)."""
+    if _collector is not None:
+        _collector.check()
+
 
 class Worker(QObject):
     """Runs ``fn(*args, progress=..., should_stop=..., **kwargs)`` when its thread starts."""
@@ -131,6 +155,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        collect_garbage_on_gui_thread()
         self._running: dict[str, Worker] = {}
         self._threads: list[tuple[QThread, Worker, _Relay]] = []
 

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from PySide6.QtCore import QThread
+
 from app.worker import ComputeProcess, TaskRunner, compute_process
 from core.errors import Cancelled, InputError
 
@@ -112,3 +114,26 @@ def test_compute_process_cancel_is_prompt():
     finally:
         proc.close()
     assert not proc.alive
+
+
+def test_cycle_collection_runs_only_on_the_gui_thread(qtbot):
+    """Automatic collection is off once a TaskRunner exists, and the GUI thread's timer collects."""
+    import gc
+
+    import app.worker as W
+
+    TaskRunner()
+    assert not gc.isenabled()
+    assert W._collector is not None and W._collector.timer.isActive()
+    assert W._collector.timer.thread() is QThread.currentThread()
+
+    class Cycle:
+        pass
+
+    a, b = Cycle(), Cycle()
+    a.other, b.other = b, a
+    ref = __import__("weakref").ref(a)
+    del a, b
+    keep = [Cycle() for _ in range(gc.get_threshold()[0] + 10)]  # enough for a generation-0 turn
+    qtbot.waitUntil(lambda: ref() is None, timeout=3000)
+    del keep
