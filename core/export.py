@@ -409,7 +409,12 @@ def check_outputs_free(out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError("is a file, not a folder", out)
-    existing = [out / FIXED_OUTPUTS[f] for f in formats if f in FIXED_OUTPUTS and (out / FIXED_OUTPUTS[f]).exists()]
+    _refuse_existing([out / FIXED_OUTPUTS[f] for f in formats if f in FIXED_OUTPUTS])
+
+
+def _refuse_existing(paths: Sequence[Path]) -> None:
+    """InputError naming the first of ``paths`` that exists, and how many more do."""
+    existing = [p for p in paths if p.exists()]
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise InputError(f"exists already{more}; not overwritten (use --force to replace it)", existing[0])
@@ -442,10 +447,7 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
     if out.exists() and not out.is_dir():
         raise InputError("is a file, not a folder", out)
     if not force:
-        existing = [p for p in targets if p.exists()]
-        if existing:
-            more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-            raise InputError(f"exists already{more}; not overwritten (use --force to replace it)", existing[0])
+        _refuse_existing(targets)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

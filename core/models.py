@@ -212,9 +212,7 @@ def _cache_get(digest: str):
     import cobra.io
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return cobra.io.load_json_model(str(path)), fmt
+        return cobra.io.load_json_model(str(path)), fmt  # our own writing: nothing to warn about
     except Exception:  # a damaged cache entry is dropped and rebuilt, never trusted
         log.warning("dropping unreadable cache entry %s", path)
         path.unlink(missing_ok=True)

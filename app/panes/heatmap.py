@@ -311,6 +311,8 @@ class HeatmapPane(QWidget):
         height_px = max(vb.height(), 1.0)
         (x0, x1), (y0, y1) = vb.viewRange()
         span = max(y1 - y0, 1e-9)
+        if self._level_is_nodes() and self._label_nodes(x0, x1, y0, y1):
+            return
         if self._level_is_nodes():
             starts = self._order.starts
             names = self._order.names
@@ -318,8 +320,6 @@ class HeatmapPane(QWidget):
         else:
             names = self.result.analysis.pathways.names
             blocks = [(i + 0.5, names[i], 1) for i in range(len(names))]
-        if self._level_is_nodes() and self._label_nodes(x0, x1, y0, y1):
-            return
         min_units = 10.0 * span / height_px  # a label needs ~10 px
         ticks, last = [], -np.inf
         for centre, name, size in blocks:

@@ -127,7 +127,7 @@ class AnalysisReport:
 def warm_up() -> None:
     """Import the libraries :func:`analyse` imports lazily (scikit-learn, igraph, threadpoolctl).
 
-    They cost about two seconds on a first call. A long-lived process (the GUI's compute process)
+    They cost about a second on a first call (0.8 s measured). A long-lived process (the GUI's compute process)
     calls this while it waits for work; the command line does not need to.
     """
     import igraph  # noqa: F401
