@@ -18,7 +18,6 @@ import logging
 import os
 import tempfile
 import zlib
-import warnings
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -146,29 +145,27 @@ def _read_bytes(path: Path) -> bytes:
 def _parse(data: bytes, fmt: str, path: Path):
     import cobra.io
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        logging.getLogger("cobra").setLevel(logging.CRITICAL)
-        try:
-            if fmt == "sbml":
-                model = cobra.io.read_sbml_model(io.StringIO(data.decode("utf-8", errors="replace")))
-            elif fmt == "json":
-                model = cobra.io.load_json_model(io.StringIO(data.decode("utf-8")))
-            elif fmt == "yaml":
-                model = cobra.io.load_yaml_model(io.StringIO(data.decode("utf-8")))
+    logging.getLogger("cobra").setLevel(logging.CRITICAL)
+    try:
+        if fmt == "sbml":
+            model = cobra.io.read_sbml_model(io.StringIO(data.decode("utf-8", errors="replace")))
+        elif fmt == "json":
+            model = cobra.io.load_json_model(io.StringIO(data.decode("utf-8")))
+        elif fmt == "yaml":
+            model = cobra.io.load_yaml_model(io.StringIO(data.decode("utf-8")))
+        else:
+            model = _parse_mat(data, path)
+    except InputError:
+        raise
+    except Exception as exc:  # COBRApy raises many types for bad files; all mean "not readable"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if fmt == "sbml":
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, KeyError):
+                reason = f"a reaction refers to species {cause.args[0]!r}, which the model does not define"
             else:
-                model = _parse_mat(data, path)
-        except InputError:
-            raise
-        except Exception as exc:  # COBRApy raises many types for bad files; all mean "not readable"
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if fmt == "sbml":
-                cause = exc.__cause__ or exc.__context__
-                if isinstance(cause, KeyError):
-                    reason = f"a reaction refers to species {cause.args[0]!r}, which the model does not define"
-                else:
-                    reason = _sbml_problem(data) or reason.split(". Most likely")[0]
-            raise InputError(f"could not be read as {fmt.upper()} ({reason[:200]})", path) from None
+                reason = _sbml_problem(data) or reason.split(". Most likely")[0]
+        raise InputError(f"could not be read as {fmt.upper()} ({reason[:200]})", path) from None
     if model is None:
         raise InputError(f"could not be read as {fmt.upper()}", path)
     return model
