@@ -13,39 +13,56 @@ from pathlib import Path
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
-def _add_run_options(p: argparse.ArgumentParser, defaults_from_model: bool = True) -> None:
+def _add_run_options(p: argparse.ArgumentParser, gui: bool = False) -> None:
+    """The model, conditions and attention options of ``run``; ``gui=True`` gives the subset the window
+    takes, with no defaults, so that an option not given leaves the window's remembered setting alone."""
     from core.attention.result import AttentionConfig
 
     d = AttentionConfig()
+
+    def default(value):
+        return (None, "as in the window last time") if gui else (value, "%(default)s")
+
     g = p.add_argument_group("model and conditions")
-    g.add_argument("--model", "-m", default="textbook" if defaults_from_model else None,
+    g.add_argument("--model", "-m", default=None if gui else "textbook",
                    help="model file (SBML .xml/.sbml/.xml.gz, COBRA .json, .mat, .yml) or a bundled model: "
-                        "textbook (alias e_coli_core), iJO1366, salmonella (default: %(default)s)")
-    g.add_argument("--conditions", "-c", default="glucose,acetate,lactose" if defaults_from_model else None,
+                        "textbook (alias e_coli_core), iJO1366, salmonella"
+                        + ("" if gui else " (default: %(default)s)"))
+    g.add_argument("--conditions", "-c", default=None,
                    help="comma-separated presets and/or conditions files (.json/.csv); presets: glucose, acetate, "
-                        "lactose, glycerol, succinate, glucose_anaerobic (default: %(default)s)")
-    g.add_argument("--carbon-normalised", action="store_true",
+                        "lactose, glycerol, succinate, glucose_anaerobic (default: glucose, acetate and lactose, "
+                        "those the model has an exchange for)")
+    g.add_argument("--carbon-normalised", action="store_true", default=None if gui else False,
                    help="give every carbon source the same carbon uptake (C-mol) as 10 mmol/gDW/h glucose")
-    g.add_argument("--pfba", action="store_true", help="parsimonious FBA fluxes instead of plain FBA")
-    g.add_argument("--no-currency-filter", action="store_true",
+    g.add_argument("--no-currency-filter", action="store_true", default=None if gui else False,
                    help="keep currency metabolites (h, h2o, atp, nad, ...) in the graph; by default they are removed "
                         "(list: resources/currency_metabolites.txt)")
-    g.add_argument("--currency-file", type=Path, help="your own list of currency metabolite base ids, one per line")
+    if not gui:
+        g.add_argument("--pfba", action="store_true", help="parsimonious FBA fluxes instead of plain FBA")
+        g.add_argument("--currency-file", type=Path,
+                       help="your own list of currency metabolite base ids, one per line")
     a = p.add_argument_group("attention")
-    a.add_argument("--heads", type=int, default=d.heads, help="attention heads (default: %(default)s)")
-    a.add_argument("--d-model", type=int, default=d.d_model, help="feature width per node (default: %(default)s)")
-    a.add_argument("--layers", type=int, default=d.layers, help="attention layers (default: %(default)s)")
-    a.add_argument("--hops", type=int, default=d.hops,
-                   help="neighbourhood each node attends to, in graph hops (default: %(default)s)")
-    a.add_argument("--mode", choices=("sparse", "full"), default=d.mode,
-                   help="sparse: attention along the graph (scales to genome size); full: every node to every node")
-    a.add_argument("--no-pathway-bias", action="store_true", help="do not favour attention within a pathway")
-    a.add_argument("--no-flux-bias", action="store_true",
-                   help="do not lean attention towards neighbours that carry flux in each condition (without it, "
-                        "conditions differ only through the node features and barely change the attention)")
-    a.add_argument("--seed", type=int, default=d.seed, help="random seed; same inputs and seed give the same numbers")
-    a.add_argument("--top-k", type=int, default=20, help="rows in top-k tables (default: %(default)s)")
-    a.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    for flag, value, text in (("--heads", d.heads, "attention heads"), ("--d-model", d.d_model, "feature width per node"),
+                              ("--layers", d.layers, "attention layers"),
+                              ("--hops", d.hops, "neighbourhood each node attends to, in graph hops"),
+                              ("--seed", d.seed, "random seed; same inputs and seed give the same numbers")):
+        value, shown = default(value)
+        a.add_argument(flag, type=int, default=value, help=f"{text} (default: {shown})")
+    value, shown = default(d.mode)
+    a.add_argument("--mode", choices=("sparse", "full"), default=value,
+                   help="sparse: attention along the graph (scales to genome size); full: every node to every node "
+                        f"(default: {shown})")
+    value, shown = default(d.memory_budget_gb)
+    a.add_argument("--memory-budget", type=float, default=value, metavar="GB",
+                   help=f"refuse up front a run whose attention would need more memory than this, in GB "
+                        f"(default: {shown})")
+    if not gui:
+        a.add_argument("--no-pathway-bias", action="store_true", help="do not favour attention within a pathway")
+        a.add_argument("--no-flux-bias", action="store_true",
+                       help="do not lean attention towards neighbours that carry flux in each condition (without "
+                            "it, conditions differ only through the node features and barely change the attention)")
+        a.add_argument("--top-k", type=int, default=20, help="rows in top-k tables (default: %(default)s)")
+        a.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
 
 def _settings_from_args(args):
@@ -57,6 +74,8 @@ def _settings_from_args(args):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
+    if not args.memory_budget > 0:
+        raise InputError(f"--memory-budget must be a positive number of GB (got {args.memory_budget})")
     if args.d_model % args.heads:
         raise InputError(f"--d-model ({args.d_model}) must be a multiple of --heads ({args.heads})")
     currency = None
@@ -66,15 +85,20 @@ def _settings_from_args(args):
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot be read ({exc})", args.currency_file) from None
         currency = tuple(x.strip() for x in lines if x.strip() and not x.startswith("#"))
+    from core.conditions import DEFAULT_PRESETS
+
+    named = args.conditions is not None
     return RunSettings(
         model=args.model,
-        conditions=tuple(s.strip() for s in args.conditions.split(",") if s.strip()),
+        conditions=tuple(s.strip() for s in args.conditions.split(",") if s.strip()) if named else DEFAULT_PRESETS,
+        only_available_presets=not named,
         carbon_normalised=args.carbon_normalised,
         pfba=args.pfba,
         filter_currency=not args.no_currency_filter,
         currency_ids=currency,
         attention=AttentionConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, hops=args.hops,
-                                  seed=args.seed, mode=args.mode, pathway_bias=not args.no_pathway_bias,
+                                  seed=args.seed, mode=args.mode, memory_budget_gb=args.memory_budget,
+                                  pathway_bias=not args.no_pathway_bias,
                                   flux_bias=not getattr(args, "no_flux_bias", False)),
         top_k=args.top_k,
     )
@@ -109,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--model", default="iJO1366", help="model (default: %(default)s)")
 
     gui = sub.add_parser("gui", help="open the window (optionally load, run and save a screenshot)")
-    _add_run_options(gui, defaults_from_model=False)
+    _add_run_options(gui, gui=True)
     gui.add_argument("--run", action="store_true", help="start the run as soon as the window is open")
     gui.add_argument("--screenshot", type=Path, help="after the results show, save the whole window to this PNG and exit")
 
@@ -187,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "demo":
             out = args.out
-            demo_args = ["run", "--model", args.model, "--conditions", "glucose,acetate,lactose", "--out", str(out)]
+            demo_args = ["run", "--model", args.model, "--out", str(out)]
             if out.exists():
                 demo_args.append("--force")
             return main(demo_args)

@@ -62,7 +62,7 @@ def restore_job(settings, conditions: Sequence, attention, progress=None, should
     from core.analysis import analyse
     from core.pipeline import RunResult, prepare
 
-    loaded, graph, counts, results, timings = prepare(settings, progress, should_stop, conditions)
+    loaded, graph, counts, results, timings, notes = prepare(settings, progress, should_stop, conditions)
     if tuple(attention.node_ids) != tuple(graph.node_ids):
         raise InputError("the saved attention does not match the model's graph (was the model file changed?)")
     by_name = {r.name: r for r in results}
@@ -70,7 +70,8 @@ def restore_job(settings, conditions: Sequence, attention, progress=None, should
     if missing:
         raise InputError(f"the saved attention has conditions that no longer grow: {', '.join(missing)}")
     usable = tuple(by_name[n] for n in attention.condition_names)
-    notes = tuple(f"Condition '{r.name}' left out of attention: {r.status_text()}." for r in results if not r.grows)
+    notes = tuple(notes) + tuple(f"Condition '{r.name}' left out of attention: {r.status_text()}."
+                                 for r in results if not r.grows)
     if progress:
         progress(0.7, "Analysing attention")
     t0 = time.perf_counter()

@@ -1,8 +1,9 @@
 """Start the window: ``app.launch.main(args) -> int`` (called by ``main.py gui`` and plain ``main.py``).
 
 ``args`` (an argparse namespace) may carry: model, conditions (comma-separated presets and/or
-conditions files), run, screenshot (a PNG path), heads, d_model, layers, hops, seed,
-no_currency_filter, carbon_normalised. With ``screenshot`` the window loads, runs, waits until every
+conditions files), run, screenshot (a PNG path), heads, d_model, layers, hops, seed, mode,
+memory_budget, no_currency_filter, carbon_normalised; one that is missing or None leaves the
+window's remembered setting alone. With ``screenshot`` the window loads, runs, waits until every
 pane shows the results, saves ``window.grab()`` to the path and exits 0; any failure exits 1 with a
 one-line message on stderr.
 """
@@ -45,7 +46,8 @@ def main(args=None) -> int:
     su.set_attention(_arg(args, "heads", su.heads.value()), _arg(args, "d_model", su.d_model.value()),
                      _arg(args, "layers", su.layers.value()), _arg(args, "hops", su.hops.value()),
                      _arg(args, "seed", su.seed.value()),
-                     not bool(_arg(args, "no_currency_filter", not su.currency.isChecked())))
+                     not bool(_arg(args, "no_currency_filter", not su.currency.isChecked())),
+                     _arg(args, "mode"), _arg(args, "memory_budget"))
     if _arg(args, "carbon_normalised", False):
         su.carbon.setChecked(True)
     screenshot = _arg(args, "screenshot")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCompleter, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QSizePolicy, QToolBar, QWidget)
 
@@ -27,9 +27,10 @@ from app.panes.details import DetailsPane
 from app.panes.heatmap import HeatmapPane
 from app.panes.log import LogPane
 from app.panes.network import NetworkPane
-from app.panes.setup import SetupPane, resolve_presets
+from app.panes.setup import SetupPane
 from app.selection import SelectionModel
 from app.worker import TaskRunner, compute_process
+from core.conditions import resolve_presets
 from core.errors import InputError
 from core.models import bundled_names
 
@@ -325,7 +326,8 @@ class MainWindow(QMainWindow):
             self._restored_state = bool(self.restoreState(state, S.SETTINGS_VERSION))
         v = lambda key: S.value(self.settings, key)  # noqa: E731
         self.setup.set_attention(v("attention/heads"), v("attention/d_model"), v("attention/layers"),
-                                 v("attention/hops"), v("attention/seed"), v("attention/filter_currency"))
+                                 v("attention/hops"), v("attention/seed"), v("attention/filter_currency"),
+                                 v("attention/mode"), v("attention/memory_budget_gb"))
         with QSignalBlocker(self.setup.carbon):
             self.setup.carbon.setChecked(v("conditions/carbon_normalised"))
 
@@ -341,6 +343,8 @@ class MainWindow(QMainWindow):
         s.setValue("attention/hops", su.hops.value())
         s.setValue("attention/seed", su.seed.value())
         s.setValue("attention/filter_currency", su.currency.isChecked())
+        s.setValue("attention/mode", su.mode.currentData())
+        s.setValue("attention/memory_budget_gb", su.budget.value())
         s.setValue("conditions/carbon_normalised", su.carbon.isChecked())
         s.sync()
 
@@ -513,14 +517,7 @@ class MainWindow(QMainWindow):
         return RunSettings(model=source, conditions=tuple(c.name for c in conditions),
                            carbon_normalised=self.setup.carbon.isChecked(),
                            filter_currency=self.setup.currency.isChecked(),
-                           attention=self.attention_config()), conditions
-
-    def attention_config(self):
-        """The setup pane's attention settings plus the mode and memory budget kept in the settings."""
-        from dataclasses import replace
-
-        return replace(self.setup.attention_config(), mode=S.value(self.settings, "attention/mode"),
-                       memory_budget_gb=S.value(self.settings, "attention/memory_budget_gb"))
+                           attention=self.setup.attention_config()), conditions
 
     def start_run(self) -> None:
         if self.runner.is_running("load"):
@@ -807,7 +804,8 @@ class MainWindow(QMainWindow):
 
     def _apply_project(self, project) -> None:
         a = project.settings.attention
-        self.setup.set_attention(a.heads, a.d_model, a.layers, a.hops, a.seed, project.settings.filter_currency)
+        self.setup.set_attention(a.heads, a.d_model, a.layers, a.hops, a.seed, project.settings.filter_currency,
+                                 a.mode, a.memory_budget_gb)
         self.setup.add_conditions(project.conditions, check=False)
         self.setup.set_checked(project.checked)
         self._restore_view = project.view

@@ -201,6 +201,26 @@ def preset_condition(model, name: str, carbon_normalised: bool = False, uptake: 
     return Condition(name=name, bounds=bounds, description=spec.get("description", ""), preset=name)
 
 
+# The presets a run uses when the user names none, and the GUI ticks on a fresh start.
+DEFAULT_PRESETS = ("glucose", "acetate", "lactose")
+
+
+def resolve_presets(model, carbon_normalised: bool = False,
+                    names: Sequence[str] | None = None) -> dict[str, Condition | str]:
+    """Preset name -> its Condition for ``model``, or the reason ``model`` cannot take it (a string).
+
+    ``names`` defaults to every preset. A preset fails when the model has no exchange for its
+    carbon source (e_coli_core has none for lactose or glycerol).
+    """
+    out: dict[str, Condition | str] = {}
+    for name in (preset_names() if names is None else names):
+        try:
+            out[name] = preset_condition(model, name, carbon_normalised)
+        except InputError as exc:
+            out[name] = str(exc)
+    return out
+
+
 # --------------------------------------------------------------------------- user files
 
 

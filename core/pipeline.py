@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from core.attention.result import AttentionConfig, AttentionResult
-from core.conditions import Condition, ConditionResult, resolve_conditions, solve_conditions
+from core.conditions import (DEFAULT_PRESETS, Condition, ConditionResult, resolve_conditions, resolve_presets,
+                             solve_conditions)
 from core.errors import InputError, check_stop
 from core.graph import MetabolicGraph, build_graph, remove_currency
 from core.models import LoadedModel, load_model
@@ -29,7 +30,10 @@ class RunSettings:
     """Everything a run needs; the GUI and CLI both fill one of these."""
 
     model: str  # a path or a bundled model name
-    conditions: tuple[str, ...] = ("glucose", "acetate", "lactose")  # presets and/or files
+    conditions: tuple[str, ...] = DEFAULT_PRESETS  # presets and/or files
+    # True: presets the model cannot take (no exchange for the carbon source) are left out with a
+    # note instead of failing the run; the CLI sets it when the user names no conditions.
+    only_available_presets: bool = False
     carbon_normalised: bool = False
     pfba: bool = False
     filter_currency: bool = True
@@ -92,7 +96,8 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
             conditions: Sequence[Condition] | None = None):
     """Load the model, build the graph and solve FBA: the part every run shares.
 
-    Returns ``(loaded, graph, full_counts, condition_results, timings)``.
+    Returns ``(loaded, graph, full_counts, condition_results, timings, notes)``; ``notes`` says which
+    presets were left out (only with ``settings.only_available_presets``).
     """
     stage = _StageProgress(progress)
     timings: dict[str, float] = {}
@@ -111,11 +116,26 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
 
     t0 = time.perf_counter()
     stage.enter("fba", "Solving FBA")
-    conds = list(conditions) if conditions is not None else resolve_conditions(
-        loaded.model, settings.conditions, settings.carbon_normalised)
+    notes: list[str] = []
+    if conditions is not None:
+        conds = list(conditions)
+    elif settings.only_available_presets:
+        conds, notes = _available_presets(loaded, settings)
+    else:
+        conds = resolve_conditions(loaded.model, settings.conditions, settings.carbon_normalised)
     results = solve_conditions(loaded.model, conds, settings.pfba, stage, should_stop)
     timings["fba"] = time.perf_counter() - t0
-    return loaded, graph, full.counts(), tuple(results), timings
+    return loaded, graph, full.counts(), tuple(results), timings, notes
+
+
+def _available_presets(loaded: LoadedModel, settings: RunSettings) -> tuple[list[Condition], list[str]]:
+    found = resolve_presets(loaded.model, settings.carbon_normalised, settings.conditions)
+    conds = [c for c in found.values() if isinstance(c, Condition)]
+    reasons = {name: why for name, why in found.items() if isinstance(why, str)}
+    if not conds:
+        raise InputError(f"{loaded.model.id or 'the model'} can take none of the presets "
+                         f"{', '.join(settings.conditions)}: " + "; ".join(reasons.values()))
+    return conds, [f"Preset '{name}' left out: {why.removeprefix(f'preset {name}: ')}." for name, why in reasons.items()]
 
 
 def run_pipeline(settings: RunSettings, progress: Progress | None = None, should_stop: ShouldStop | None = None,
@@ -124,9 +144,10 @@ def run_pipeline(settings: RunSettings, progress: Progress | None = None, should
     from core.analysis import analyse
     from core.attention import run_attention
 
-    loaded, graph, full_counts, results, timings = prepare(settings, progress, should_stop, conditions)
+    loaded, graph, full_counts, results, timings, notes = prepare(settings, progress, should_stop, conditions)
+    if settings.only_available_presets:  # record what actually ran
+        settings = replace(settings, conditions=tuple(r.name for r in results), only_available_presets=False)
     stage = _StageProgress(progress)
-    notes = []
     usable = [r for r in results if r.grows]
     for r in results:
         if not r.grows:

@@ -105,17 +105,20 @@ def summary_markdown(graph_or_result, conditions=None, attention=None, analysis=
         result = graph_or_result
         graph, conditions = result.graph, result.conditions
         attention, analysis = result.attention, result.analysis
+        notes = tuple(getattr(result, "notes", ()))
         if model_name is None:
             model = getattr(getattr(result, "loaded", None), "model", None)
             model_name = (getattr(model, "name", None) or getattr(model, "id", None)
                           or getattr(getattr(result, "settings", None), "model", None))
     else:
-        graph = graph_or_result
+        graph, notes = graph_or_result, ()
     conditions = list(conditions or ())
     model_name = model_name or getattr(graph, "model_id", "model")
     out: list[str] = [f"# Metabolic attention summary: {model_name}", ""]
     out += _overview(graph, conditions, attention)
     out += _growth(conditions, attention)
+    if notes:
+        out += ["**Notes on this run:**", ""] + [f"- {_cell(n)}" for n in notes] + [""]
     if analysis is None:
         out += ["*The attention analysis was not run, so there is nothing more to report.*", ""]
         out += _glossary()

@@ -31,7 +31,7 @@ def test_help_explains_every_option():
         assert word in out.stdout
     run_help = run_cli("run", "--help").stdout
     for option in ("--model", "--conditions", "--out", "--formats", "--force", "--heads", "--d-model", "--layers",
-                   "--hops", "--seed", "--no-currency-filter", "--carbon-normalised", "--pfba", "--mode"):
+                   "--hops", "--seed", "--no-currency-filter", "--carbon-normalised", "--pfba", "--mode", "--memory-budget"):
         assert option in run_help
 
 
@@ -59,6 +59,18 @@ def test_run_textbook_writes_report(tmp_path, capsys):
         assert npz["importance"].shape == (2, len(npz["node_ids"]))
     printed = capsys.readouterr().out
     assert "glucose" in printed and str(out / "report.json") in printed
+
+
+def test_without_conditions_the_run_takes_the_default_presets_the_model_has(tmp_path, capsys):
+    # e_coli_core has no lactose exchange: the default run leaves lactose out and says so, where
+    # naming lactose explicitly is an error (see the bad options below).
+    out = tmp_path / "OUT"
+    assert cli.main(["run", "--model", "textbook", "--out", str(out), "--formats", "json", "--quiet"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert [c["name"] for c in report["conditions"]] == ["glucose", "acetate"]
+    assert report["settings"]["conditions"] == ["glucose", "acetate"]
+    assert any("Preset 'lactose' left out" in n and "lcts_e" in n for n in report["notes"])
+    assert "note: Preset 'lactose' left out" in capsys.readouterr().out
 
 
 def test_same_seed_same_numbers(tmp_path):
@@ -110,6 +122,8 @@ def test_existing_output_folder_is_refused_before_the_run(tmp_path, capsys, monk
     (["--heads", "3"], "must be a multiple of --heads"),
     (["--layers", "0"], "--layers must be at least 1"),
     (["--formats", "png,pdf"], "unknown format(s) pdf"),
+    (["--memory-budget", "0"], "--memory-budget must be a positive number of GB"),
+    (["--mode", "full", "--memory-budget", "0.001"], "over the memory budget of 0.001 GB"),
 ])
 def test_bad_options_exit_nonzero_with_one_line(tmp_path, capsys, args, message):
     code = cli.main(["run", "--out", str(tmp_path / "o"), "--quiet", *args])

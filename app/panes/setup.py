@@ -15,17 +15,18 @@ import math
 from dataclasses import replace
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFormLayout,
+                               QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from core.attention.result import AttentionConfig
-from core.conditions import Condition, load_conditions_file, preset_condition, preset_names, save_conditions_file
+from core.conditions import (DEFAULT_PRESETS, Condition, load_conditions_file, preset_names, resolve_presets,
+                             save_conditions_file)
 from core.errors import InputError
 from core.models import bundled_names
 
 log = logging.getLogger(__name__)
-DEFAULT_CHECKED = ("glucose", "acetate", "lactose")
 
 
 class BoundsModel(QAbstractTableModel):
@@ -211,6 +212,23 @@ class SetupPane(QWidget):
         self.layers = self._spin(1, 8, d.layers, "attention layers")
         self.hops = self._spin(1, 3, d.hops, "how far (graph hops) each node looks")
         self.seed = self._spin(0, 2**31 - 1, d.seed, "random seed: same inputs and seed give the same numbers")
+        self.mode = QComboBox(att_box)
+        self.mode.addItem("graph (sparse)", "sparse")
+        self.mode.addItem("all pairs (full)", "full")
+        # The pane's width is set by the conditions, not by this box's longest item.
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setMinimumContentsLength(8)
+        self.mode.setToolTip("sparse: each node attends to its graph neighbours; scales to genome-scale models.\n"
+                             "full: each node attends to every node; memory grows with the square of the nodes")
+        self.mode.currentIndexChanged.connect(self.inputs_changed)
+        self.budget = QDoubleSpinBox(att_box)
+        self.budget.setRange(0.01, 1024.0)
+        self.budget.setDecimals(2)
+        self.budget.setSingleStep(0.5)
+        self.budget.setSuffix(" GB")
+        self.budget.setValue(d.memory_budget_gb)
+        self.budget.setToolTip("a run whose attention would need more memory than this is refused before it starts")
+        self.budget.valueChanged.connect(self.inputs_changed)
         self.currency = QCheckBox("Remove currency metabolites", att_box)
         self.currency.setToolTip("leave out h, h2o, atp, nad… (resources/currency_metabolites.txt): they link "
                                  "everything to everything and would draw most of the attention")
@@ -228,8 +246,14 @@ class SetupPane(QWidget):
         row2.addWidget(self.hops)
         row2.addWidget(QLabel("seed"))
         row2.addWidget(self.seed)
+        row3 = QHBoxLayout()
+        row3.addWidget(QLabel("mode"))
+        row3.addWidget(self.mode, 1)
+        row3.addWidget(QLabel("max memory"))
+        row3.addWidget(self.budget)
         form.addRow(row1)
         form.addRow(row2)
+        form.addRow(row3)
         form.addRow(self.currency)
         layout.addWidget(att_box)
 
@@ -268,7 +292,7 @@ class SetupPane(QWidget):
         ``presets`` maps preset name -> Condition or an error message (from the load task); when
         absent they are resolved here.
         """
-        checked = self.checked_names() or list(DEFAULT_CHECKED)
+        checked = self.checked_names() or list(DEFAULT_PRESETS)
         self.loaded = loaded
         self._conditions.clear()
         self._errors.clear()
@@ -482,28 +506,26 @@ class SetupPane(QWidget):
         if d_model % heads:
             raise InputError(f"d_model ({d_model}) must be a multiple of heads ({heads})")
         return AttentionConfig(d_model=d_model, heads=heads, layers=self.layers.value(), hops=self.hops.value(),
-                               seed=self.seed.value())
+                               seed=self.seed.value(), mode=self.mode.currentData(),
+                               memory_budget_gb=self.budget.value())
 
     def set_attention(self, heads: int, d_model: int, layers: int, hops: int, seed: int,
-                      filter_currency: bool) -> None:
+                      filter_currency: bool, mode: str | None = None, memory_budget_gb: float | None = None) -> None:
+        """Show these settings; ``mode`` and ``memory_budget_gb`` stay as they are when None."""
         for box, v in ((self.heads, heads), (self.d_model, d_model), (self.layers, layers), (self.hops, hops),
                        (self.seed, seed)):
             with QSignalBlocker(box):
                 box.setValue(int(v))
         with QSignalBlocker(self.currency):
             self.currency.setChecked(bool(filter_currency))
+        if mode is not None and self.mode.findData(mode) >= 0:
+            with QSignalBlocker(self.mode):
+                self.mode.setCurrentIndex(self.mode.findData(mode))
+        if memory_budget_gb is not None:
+            with QSignalBlocker(self.budget):
+                self.budget.setValue(float(memory_budget_gb))
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and self.loaded is not None)
         self.cancel_button.setEnabled(running)
 
-
-def resolve_presets(model, carbon_normalised: bool) -> dict[str, object]:
-    """Preset name -> Condition for ``model``, or the reason it is not available (a string)."""
-    out: dict[str, object] = {}
-    for name in preset_names():
-        try:
-            out[name] = preset_condition(model, name, carbon_normalised)
-        except InputError as exc:
-            out[name] = str(exc)
-    return out

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage
 
 def _args(**kw):
     base = dict(model=None, conditions=None, run=False, screenshot=None, heads=None, d_model=None, layers=None,
-                hops=None, seed=None, no_currency_filter=False)
+                hops=None, seed=None, mode=None, memory_budget=None, no_currency_filter=None)
     base.update(kw)
     return types.SimpleNamespace(**base)
 
@@ -34,3 +34,27 @@ def test_screenshot_with_a_bad_model_exits_non_zero(qapp, tmp_path, fresh_settin
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.xml" in err[0] and "file not found" in err[0]
     assert not (tmp_path / "x.png").exists()
+
+
+def test_options_left_out_keep_the_remembered_settings(qapp, fresh_settings, monkeypatch):
+    # `python main.py` with no options must not reset what the window remembered.
+    import main as cli
+    from app import launch
+
+    fresh_settings.setValue("attention/heads", 4)
+    fresh_settings.setValue("attention/d_model", 32)
+    fresh_settings.setValue("attention/mode", "full")
+    fresh_settings.setValue("attention/filter_currency", False)
+    seen = {}
+
+    def look_and_close(app, window, *_a):
+        seen["config"] = window.setup.attention_config()
+        seen["currency"] = window.setup.currency.isChecked()
+        window.close()
+
+    monkeypatch.setattr(launch, "_arm_screenshot", look_and_close)
+    args = cli.build_parser().parse_args(["gui", "--seed", "5", "--screenshot", "unused.png"])
+    assert launch.main(args) == 1  # --screenshot without --model: refused after the window opened
+    config = seen["config"]
+    assert (config.heads, config.d_model, config.mode, config.seed) == (4, 32, "full", 5)
+    assert seen["currency"] is False

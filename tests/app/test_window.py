@@ -200,6 +200,8 @@ def test_settings_and_layout_are_remembered(qtbot, fresh_settings):
     w.show()
     qtbot.waitExposed(w)
     w.setup.heads.setValue(4)
+    w.setup.mode.setCurrentIndex(w.setup.mode.findData("full"))
+    w.setup.budget.setValue(2.5)
     w.docks["log"].close()
     w.heatmap.set_colormap("plasma")
     w.close()
@@ -209,6 +211,8 @@ def test_settings_and_layout_are_remembered(qtbot, fresh_settings):
     again.show()
     qtbot.waitExposed(again)
     assert again.setup.heads.value() == 4
+    config = again.setup.attention_config()
+    assert (config.mode, config.memory_budget_gb, config.heads) == ("full", 2.5, 4)
     assert again.heatmap.cmap.currentText() == "plasma"
     assert not again.docks["log"].isVisible()
     again.reset_layout()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.conditions import (Condition, load_conditions_file, preset_condition, preset_names, resolve_conditions,
-                             resolve_exchange, save_conditions_file, solve_condition, solve_conditions)
+                             resolve_exchange, resolve_presets, save_conditions_file, solve_condition, solve_conditions)
 from core.errors import Cancelled, InputError
 
 
@@ -75,6 +75,26 @@ def test_textbook_fluxes_are_aligned(textbook):
 def test_preset_missing_from_model(textbook):
     with pytest.raises(InputError, match="unknown exchange 'lcts_e'"):
         preset_condition(textbook, "lactose")
+
+
+def test_resolve_presets_gives_a_condition_or_the_reason(textbook):
+    found = resolve_presets(textbook)
+    assert list(found) == preset_names()
+    assert sorted(n for n, v in found.items() if isinstance(v, str)) == ["glycerol", "lactose"]
+    assert "lcts_e" in found["lactose"] and found["glucose"].bounds["EX_glc__D_e"][0] == -10
+    assert list(resolve_presets(textbook, names=("acetate",))) == ["acetate"]
+
+
+def test_only_available_presets_leaves_out_the_rest_or_says_none_fit():
+    from core.pipeline import RunSettings, prepare
+
+    settings = RunSettings(model="textbook", conditions=("lactose", "succinate"), only_available_presets=True)
+    *_, results, _timings, notes = prepare(settings)
+    assert [r.name for r in results] == ["succinate"]
+    assert notes == ["Preset 'lactose' left out: unknown exchange 'lcts_e': no exchange reaction for it in "
+                     "e_coli_core."]
+    with pytest.raises(InputError, match="e_coli_core can take none of the presets lactose, glycerol"):
+        prepare(RunSettings(model="textbook", conditions=("lactose", "glycerol"), only_available_presets=True))
 
 
 def test_infeasible_and_zero_growth_stated_plainly(textbook):

@@ -219,8 +219,9 @@ def test_corrupt_project_files_give_a_dialog(qtbot, window, dialogs, tmp_path):
 def test_full_attention_over_the_memory_budget_suggests_sparse(qtbot, window, dialogs):
     _open(qtbot, window)
     window.setup.set_checked(["glucose", "acetate"])
-    window.settings.setValue("attention/mode", "full")
-    window.settings.setValue("attention/memory_budget_gb", 0.0001)
+    su = window.setup
+    su.mode.setCurrentIndex(su.mode.findData("full"))
+    su.budget.setValue(0.01)  # full attention on textbook needs about 0.07 GB
     with qtbot.waitSignal(window.run_failed, timeout=RUN_TIMEOUT):
         window.start_run()
     _kind, title, text = _criticals(dialogs)[-1]
@@ -229,6 +230,6 @@ def test_full_attention_over_the_memory_budget_suggests_sparse(qtbot, window, di
     assert "Unexpected" not in text
     assert window.result is None
     # Back to the default sparse mode and budget: the window runs again.
-    window.settings.setValue("attention/mode", "sparse")
-    window.settings.setValue("attention/memory_budget_gb", 4.0)
+    su.mode.setCurrentIndex(su.mode.findData("sparse"))
+    su.budget.setValue(4.0)
     _assert_usable(qtbot, window)

@@ -54,10 +54,12 @@ def test_summary_from_run_result_and_without_analysis(textbook_case, textbook_re
     graph, conds, att = textbook_case
     loaded = load_model("textbook")
     run = RunResult(RunSettings(model="textbook"), loaded, graph, graph.counts(), tuple(conds), att,
-                    textbook_report, {})
+                    textbook_report, {}, ("Preset 'lactose' left out: unknown exchange 'lcts_e'.",))
     text = summary_markdown(run)
     assert text.splitlines()[0] == f"# Metabolic attention summary: {loaded.model.name or loaded.model.id}"
     assert "## Biggest shifts between conditions" in text
+    assert "**Notes on this run:**\n\n- Preset 'lactose' left out: unknown exchange 'lcts_e'.\n" in text
+    assert "Notes on this run" not in summary_markdown(graph, conds, att, textbook_report, "core")
     bare = summary_markdown(graph, conds, att, None, "core")
     assert "not run" in bare and "## Growth per condition" in bare and "## Glossary" in bare
 
