@@ -44,6 +44,17 @@ def attach_model(result, loaded):
     return replace(result, loaded=load_model(result.settings.model, use_cache=result.settings.use_cache))
 
 
+def cache_model(source: str) -> None:
+    """Parse the model file ``source`` and write it to the model cache (:func:`core.models.load_model`).
+
+    Parsing SBML holds the interpreter lock for over a second on a genome-scale file; done here, it
+    leaves the window's own load a cache read.
+    """
+    from core.models import load_model
+
+    load_model(source)
+
+
 def run_job(settings, conditions: Sequence | None = None, progress=None, should_stop=None):
     """The whole pipeline (:func:`core.pipeline.run_pipeline`), model stripped from the result."""
     from core.pipeline import run_pipeline

@@ -230,10 +230,10 @@ def _cache_put(digest: str, fmt: str, model) -> None:
         log.info("model cache not written: %s", exc)
 
 
-def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
-    """Open a model file or a bundled model by name.
+def _locate(source: str | Path) -> tuple[Path, str, bytes, str]:
+    """``(path, label, raw bytes, sha256)`` of a model file or bundled name; InputError if there is none.
 
-    Raises :class:`InputError` naming the file and the problem for anything unreadable.
+    The bytes are empty for anything that is not a readable file; :func:`_read_bytes` then says why.
     """
     text = str(source)
     bundled = _bundled_path(text) if not Path(text).exists() else None
@@ -241,9 +241,29 @@ def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
     if bundled is None and not path.exists():
         known = ", ".join(bundled_names())
         raise InputError(f"file not found (and not a bundled model name: {known})", path)
-    raw_file = path.read_bytes() if path.is_file() else b""
-    digest = hashlib.sha256(raw_file).hexdigest()
+    try:
+        raw_file = path.read_bytes() if path.is_file() else b""
+    except OSError:
+        raw_file = b""
     label = f"bundled:{text}" if bundled is not None else str(path)
+    return path, label, raw_file, hashlib.sha256(raw_file).hexdigest()
+
+
+def is_cached(source: str | Path) -> bool:
+    """True when :func:`load_model` would read ``source`` from the cache instead of parsing it."""
+    try:
+        _path, _label, raw_file, digest = _locate(source)
+    except InputError:
+        return False
+    return bool(raw_file) and any(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
+
+
+def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
+    """Open a model file or a bundled model by name.
+
+    Raises :class:`InputError` naming the file and the problem for anything unreadable.
+    """
+    path, label, raw_file, digest = _locate(source)
     if use_cache and raw_file:
         cached = _cache_get(digest)
         if cached is not None:
