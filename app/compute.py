@@ -44,7 +44,7 @@ def attach_model(result, loaded):
     return replace(result, loaded=load_model(result.settings.model, use_cache=result.settings.use_cache))
 
 
-def cache_model(source: str) -> None:
+def cache_model(source: str, progress=None, should_stop=None) -> None:
     """Parse the model file ``source`` and write it to the model cache (:func:`core.models.load_model`).
 
     Parsing SBML holds the interpreter lock for over a second on a genome-scale file; done here, it
