@@ -141,38 +141,70 @@ def _available_presets(loaded: LoadedModel, settings: RunSettings) -> tuple[list
 def run_pipeline(settings: RunSettings, progress: Progress | None = None, should_stop: ShouldStop | None = None,
                  conditions: Sequence[Condition] | None = None, with_analysis: bool = True) -> RunResult:
     """Run everything; raises InputError for bad input and Cancelled when stopped."""
-    from core.analysis import analyse
     from core.attention import run_attention
 
-    loaded, graph, full_counts, results, timings, notes = prepare(settings, progress, should_stop, conditions)
-    if settings.only_available_presets:  # record what actually ran
-        settings = replace(settings, conditions=tuple(r.name for r in results), only_available_presets=False)
-    stage = _StageProgress(progress)
+    prepared = prepare(settings, progress, should_stop, conditions)
+    results = prepared[3]
     usable = [r for r in results if r.grows]
-    for r in results:
-        if not r.grows:
-            notes.append(f"Condition '{r.name}' left out of attention: {r.status_text()}.")
     if not usable:
         raise InputError("no condition supports growth, so there is nothing to compare: "
                          + "; ".join(f"{r.name}: {r.status_text()}" for r in results))
     check_stop(should_stop)
 
+    stage = _StageProgress(progress)
     t0 = time.perf_counter()
     stage.enter("attention", "Running attention")
-    attention = run_attention(graph, usable, settings.attention, progress=stage, should_stop=should_stop)
-    timings["attention"] = time.perf_counter() - t0
+    attention = run_attention(prepared[1], usable, settings.attention, progress=stage, should_stop=should_stop)
+    prepared[4]["attention"] = time.perf_counter() - t0
     check_stop(should_stop)
+    return _finish(settings, prepared, tuple(usable), attention, progress, should_stop, with_analysis)
 
+
+def resume_pipeline(settings: RunSettings, attention: AttentionResult, progress: Progress | None = None,
+                    should_stop: ShouldStop | None = None, conditions: Sequence[Condition] | None = None,
+                    with_analysis: bool = True) -> RunResult:
+    """A run rebuilt around saved ``attention`` (e.g. from a project file) without running attention again.
+
+    Re-runs the cheap stages (load, graph, FBA), checks that ``attention`` belongs to that graph and
+    that its conditions still grow, then analyses it as :func:`run_pipeline` does. Raises InputError
+    when the attention does not fit (the model file changed, a condition no longer grows).
+    """
+    prepared = prepare(settings, progress, should_stop, conditions)
+    graph, results = prepared[1], prepared[3]
+    if tuple(attention.node_ids) != tuple(graph.node_ids):
+        raise InputError("the saved attention does not match the model's graph (was the model file changed?)")
+    by_name = {r.name: r for r in results}
+    missing = [n for n in attention.condition_names if n not in by_name or not by_name[n].grows]
+    if missing:
+        raise InputError(f"the saved attention has conditions that no longer grow: {', '.join(missing)}")
+    check_stop(should_stop)
+    usable = tuple(by_name[n] for n in attention.condition_names)
+    return _finish(settings, prepared, usable, attention, progress, should_stop, with_analysis,
+                   ("Attention restored from the project file.",))
+
+
+def _finish(settings: RunSettings, prepared, usable: tuple[ConditionResult, ...], attention: AttentionResult,
+            progress: Progress | None, should_stop: ShouldStop | None, with_analysis: bool,
+            extra_notes: tuple[str, ...] = ()) -> RunResult:
+    """The end both runs share: notes for conditions left out, the analysis, the RunResult."""
+    loaded, graph, full_counts, results, timings, notes = prepared
+    if settings.only_available_presets:  # record what actually ran
+        settings = replace(settings, conditions=tuple(r.name for r in results), only_available_presets=False)
+    notes = list(notes) + [f"Condition '{r.name}' left out of attention: {r.status_text()}."
+                           for r in results if not r.grows]
     analysis = None
     if with_analysis:
+        from core.analysis import analyse
+
+        stage = _StageProgress(progress)
         t0 = time.perf_counter()
         stage.enter("analysis", "Analysing attention")
-        analysis = analyse(graph, tuple(usable), attention, top_k=settings.top_k, progress=stage,
-                           should_stop=should_stop)
+        analysis = analyse(graph, usable, attention, top_k=settings.top_k, progress=stage, should_stop=should_stop)
         timings["analysis"] = time.perf_counter() - t0
     if progress:
         progress(1.0, "Done")
-    return RunResult(settings, loaded, graph, full_counts, results, attention, analysis, timings, tuple(notes))
+    return RunResult(settings, loaded, graph, full_counts, results, attention, analysis, timings,
+                     tuple(notes) + tuple(extra_notes))
 
 
 def with_attention_config(settings: RunSettings, **changes) -> RunSettings:
