@@ -11,17 +11,16 @@ pickle) in the user's cache directory under the SHA-256 of the file's bytes.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import logging
 import os
 import tempfile
-import zlib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from core import limits
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -121,22 +120,15 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("metattn")) / "models"
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a model file", path) from None
-    except PermissionError:
-        raise InputError("cannot be read (permission denied)", path) from None
+def _read_bytes(path: Path, raw: bytes | None = None) -> bytes:
+    """The model's content: the file's bytes (read through :mod:`core.limits`: regular files only, size
+    capped), gunzipped with the decompressed size capped as it streams."""
+    if raw is None:
+        raw = limits.read_file(path, limits.MODEL_BYTES)
     if not raw.strip():
         raise InputError("the file is empty", path)
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
-            raise InputError(f"the gzip data is corrupt or truncated ({exc})", path) from None
+        raw = limits.gunzip(raw, limits.MODEL_BYTES, path)
         if not raw.strip():
             raise InputError("the compressed file is empty", path)
     return raw
@@ -150,9 +142,13 @@ def _parse(data: bytes, fmt: str, path: Path):
         if fmt == "sbml":
             model = cobra.io.read_sbml_model(io.StringIO(data.decode("utf-8", errors="replace")))
         elif fmt == "json":
-            model = cobra.io.load_json_model(io.StringIO(data.decode("utf-8")))
+            text = data.decode("utf-8")
+            limits.check_json_text(text, path)
+            model = cobra.io.load_json_model(io.StringIO(text))
         elif fmt == "yaml":
-            model = cobra.io.load_yaml_model(io.StringIO(data.decode("utf-8")))
+            text = data.decode("utf-8")
+            limits.check_yaml_aliases(text, path)
+            model = cobra.io.load_yaml_model(io.StringIO(text))
         else:
             model = _parse_mat(data, path)
     except InputError:
@@ -175,6 +171,7 @@ def _parse_mat(data: bytes, path: Path):
     import cobra.io
     import scipy.io
 
+    limits.check_mat(data, limits.MODEL_BYTES, path)
     with tempfile.NamedTemporaryFile(suffix=".mat", delete=False) as tmp:
         tmp.write(data)
         name = tmp.name
@@ -197,6 +194,17 @@ def _validate(model, path) -> None:
         raise InputError("the model has no reactions", path)
     if len(model.metabolites) == 0:
         raise InputError("the model has no metabolites", path)
+    # Everything later prints, exports or caches these texts: a lone surrogate cannot be encoded.
+    limits.check_text(str(model.id or ""), "the model id", path)
+    limits.check_text(str(model.name or ""), "the model name", path)
+    for kind, items in (("metabolite", model.metabolites), ("reaction", model.reactions), ("gene", model.genes)):
+        for item in items:
+            for attr in ("id", "name", "formula", "compartment", "subsystem"):
+                value = getattr(item, attr, None)
+                if isinstance(value, str) and value and not value.isascii():
+                    limits.check_text(value, f"a {kind} {attr}", path)
+    for cid, cname in (model.compartments or {}).items():
+        limits.check_text(f"{cid}{cname or ''}", "a compartment", path)
 
 
 def _cache_get(digest: str):
@@ -230,31 +238,26 @@ def _cache_put(digest: str, fmt: str, model) -> None:
         log.info("model cache not written: %s", exc)
 
 
-def _locate(source: str | Path) -> tuple[Path, str, bytes, str]:
-    """``(path, label, raw bytes, sha256)`` of a model file or bundled name; InputError if there is none.
-
-    The bytes are empty for anything that is not a readable file; :func:`_read_bytes` then says why.
-    """
+def _locate(source: str | Path) -> tuple[Path, str]:
+    """``(path, label)`` of a model file or bundled name; InputError if there is neither."""
     text = str(source)
     bundled = _bundled_path(text) if not Path(text).exists() else None
     path = bundled if bundled is not None else Path(text)
-    if bundled is None and not path.exists():
+    if bundled is None and not os.path.lexists(path):
         known = ", ".join(bundled_names())
         raise InputError(f"file not found (and not a bundled model name: {known})", path)
-    try:
-        raw_file = path.read_bytes() if path.is_file() else b""
-    except OSError:
-        raw_file = b""
     label = f"bundled:{text}" if bundled is not None else str(path)
-    return path, label, raw_file, hashlib.sha256(raw_file).hexdigest()
+    return path, label
 
 
 def is_cached(source: str | Path) -> bool:
     """True when :func:`load_model` would read ``source`` from the cache instead of parsing it."""
     try:
-        _path, _label, raw_file, digest = _locate(source)
+        path, _label = _locate(source)
+        raw_file = limits.read_file(path, limits.MODEL_BYTES)
     except InputError:
         return False
+    digest = hashlib.sha256(raw_file).hexdigest()
     return bool(raw_file) and any(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
 
 
@@ -263,12 +266,16 @@ def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
 
     Raises :class:`InputError` naming the file and the problem for anything unreadable.
     """
-    path, label, raw_file, digest = _locate(source)
-    if use_cache and raw_file:
+    path, label = _locate(source)
+    # One read, through the limits, serves the hash and the parse: a FIFO, a device or an unreadable
+    # file is refused here, before anything else touches it.
+    raw_file = limits.read_file(path, limits.MODEL_BYTES)
+    digest = hashlib.sha256(raw_file).hexdigest()
+    if use_cache and raw_file.strip():
         cached = _cache_get(digest)
         if cached is not None:
             return LoadedModel(cached[0], label, cached[1], digest, True)
-    data = _read_bytes(path)
+    data = _read_bytes(path, raw_file)
     fmt = sniff_format(data, path)
     model = _parse(data, fmt, path)
     _validate(model, path)
