@@ -26,8 +26,6 @@ leading ``'`` so a spreadsheet shows them as text instead of running them as for
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import time
@@ -77,7 +75,10 @@ def condition_slugs(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def _spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula. The check also runs
+    after every CR/LF, since a spreadsheet that splits the cell there would read the next line alone."""
     text = str(text)
+    text = re.sub(r"([\r\n])(?=[=+\-@])", r"\1'", text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -212,12 +213,20 @@ def export_graphml(result, path: str | Path, overwrite: bool = True) -> Path:
     return Path(path)
 
 
+def _csv_field(value) -> str:
+    """One CSV field: quoted (with ``"`` doubled) when it holds a separator, a quote, CR or LF or starts
+    with a formula character. csv.writer's minimal quoting misses a bare CR when rows end in LF, and a
+    spreadsheet then starts a new row there, where the text after the CR would be read as a formula."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) or any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _csv_text(header: list[str], rows: list[list]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+    lines = [",".join(_csv_field(x) for x in header)]
+    lines += [",".join(_csv_field(x) for x in row) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def node_importance_table(result) -> tuple[list[str], list[list]]:
