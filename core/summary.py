@@ -11,6 +11,7 @@ glossary of every term used. Nothing is computed here beyond formatting; numbers
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -55,6 +56,27 @@ GLOSSARY = (
 )
 
 
+_MD_SPECIAL = re.compile(r"[\\`*\[\]~]|_+")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+                          "\ud800-\udfff]")
+
+
+def _md(text) -> str:
+    """A name from the user's files as literal Markdown text: HTML (``<b>``, ``<img>``) becomes entities,
+    Markdown syntax (links, emphasis, code) is backslash-escaped, and control characters (ANSI/OSC escape
+    sequences, CR/LF, bidi overrides, lone surrogates) are shown as ``\\x1b``-style codes instead of acting."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def escape(m: re.Match) -> str:
+        inner = m.group().startswith("_") and 0 < m.start() and m.end() < len(text) \
+            and text[m.start() - 1].isalnum() and text[m.end()].isalnum()
+        return m.group() if inner else "".join("\\" + ch for ch in m.group())  # glc__D_e stays as it is
+
+    text = _MD_SPECIAL.sub(escape, text)
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii")
+                            if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
 def _cell(text) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
@@ -81,7 +103,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
 
 def _node(labels, i: int) -> str:
     name, nid = labels.names[i], labels.ids[i]
-    return f"{name} [{nid}]" if name != nid else f"[{nid}]"
+    return f"{_md(name)} [{_md(nid)}]" if name != nid else f"[{_md(nid)}]"
 
 
 def _strength(rho: float) -> str:
@@ -114,11 +136,11 @@ def summary_markdown(graph_or_result, conditions=None, attention=None, analysis=
         graph, notes = graph_or_result, ()
     conditions = list(conditions or ())
     model_name = model_name or getattr(graph, "model_id", "model")
-    out: list[str] = [f"# Metabolic attention summary: {model_name}", ""]
+    out: list[str] = [f"# Metabolic attention summary: {_md(model_name)}", ""]
     out += _overview(graph, conditions, attention)
     out += _growth(conditions, attention)
     if notes:
-        out += ["**Notes on this run:**", ""] + [f"- {_cell(n)}" for n in notes] + [""]
+        out += ["**Notes on this run:**", ""] + [f"- {_cell(_md(n))}" for n in notes] + [""]
     if analysis is None:
         out += ["*The attention analysis was not run, so there is nothing more to report.*", ""]
         out += _glossary()
@@ -158,7 +180,7 @@ def _growth(conditions, attention) -> list[str]:
         mu = r.growth_rate
         doubling = f"{math.log(2) / mu:.2g}" if r.grows and mu > 0 else "–"
         measured = r.condition.measured_growth
-        rows.append([r.name, f"{mu:.3f}", doubling, "–" if measured is None else f"{measured:.3f}",
+        rows.append([_md(r.name), f"{mu:.3f}", doubling, "–" if measured is None else f"{measured:.3f}",
                      r.status_text(), "yes" if r.name in used else "no"])
     return ["## Growth per condition", "",
             "Predicted **growth rate** from flux balance analysis for each medium.", ""] + _table(
@@ -172,9 +194,9 @@ def _top_nodes(analysis, k: int) -> list[str]:
     for c, cname in enumerate(cmp.condition_names):
         imp = cmp.importance[c]
         order = top_order(imp, k)
-        out += [f"### {cname}", ""]
+        out += [f"### {_md(cname)}", ""]
         out += _table(["#", "Name [id]", "Type", "Pathway", "Importance"],
-                      [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], labels.pathways[i],
+                      [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], _md(labels.pathways[i]),
                         _pct(imp[i])] for r, i in enumerate(order)])
     return out
 
@@ -184,9 +206,9 @@ def _top_pathways(analysis, k: int) -> list[str]:
     out = ["## Most important pathways", "",
            "Each pathway's **share** of the attention and its **enrichment** (share compared with its size).", ""]
     for c, cname in enumerate(pw.condition_names):
-        out += [f"### {cname}", ""]
+        out += [f"### {_md(cname)}", ""]
         out += _table(["#", "Pathway", "Share", "Enrichment", "Nodes"],
-                      [[r + 1, pw.names[p], _pct(pw.importance[c, p]), f"{_num(pw.enrichment[c, p], 2)}x",
+                      [[r + 1, _md(pw.names[p]), _pct(pw.importance[c, p]), f"{_num(pw.enrichment[c, p], 2)}x",
                         int(pw.n_nodes[p])] for r, p in enumerate(pw.ranking[c, :k])])
     return out
 
@@ -200,7 +222,7 @@ def _shifts(analysis, k: int) -> list[str]:
            "Nodes and pathways whose importance **changes** most from one condition to the other "
            "(positive: more attention in the second condition).", ""]
     for p, (a, b) in enumerate(cmp.pairs):
-        na, nb = cmp.condition_names[a], cmp.condition_names[b]
+        na, nb = _md(cmp.condition_names[a]), _md(cmp.condition_names[b])
         ga, gb = cmp.growth_rates[a], cmp.growth_rates[b]
         out += [f"### {na} → {nb}", "",
                 f"Growth rate {_num(ga)} 1/h in {na} and {_num(gb)} 1/h in {nb}.", ""]
@@ -214,7 +236,7 @@ def _shifts(analysis, k: int) -> list[str]:
         pw_order = top_order(np.abs(cmp.pathway_difference[p]), min(k, 5))
         out += ["Pathways that shift most:", ""]
         out += _table(["Pathway", f"Share in {na}", f"Share in {nb}", "Change"],
-                      [[cmp.pathway_names[q], _pct(cmp.pathway_importance[a, q]), _pct(cmp.pathway_importance[b, q]),
+                      [[_md(cmp.pathway_names[q]), _pct(cmp.pathway_importance[a, q]), _pct(cmp.pathway_importance[b, q]),
                         f"{100 * cmp.pathway_difference[p, q]:+.3g} points"] for q in pw_order])
     return out
 
@@ -233,7 +255,7 @@ def _types_and_focus(analysis) -> list[str]:
                 verdict = f"{who} tend to get more attention (p = {nt.p_value[imp_m, c]:.2g})"
             else:
                 verdict = "no clear difference"
-        rows.append([cname, _pct(nt.importance_share[c, 0]), _pct(nt.importance_share[c, 1]), verdict])
+        rows.append([_md(cname), _pct(nt.importance_share[c, 0]), _pct(nt.importance_share[c, 1]), verdict])
     out += [f"Share of importance carried by the {nt.n_metabolites} metabolites and the {nt.n_reactions} "
             "reactions, and whether a typical metabolite gets more or less attention than a typical reaction "
             "(see **p-value**).", ""]
@@ -262,8 +284,8 @@ def _clusters(analysis) -> list[str]:
     rows = []
     for g in cl.describe(cl.kmeans_labels):
         types = g["node_types"]
-        pws = ", ".join(f"{d['pathway']} ({_share_of_group(d['fraction'])})" for d in g["dominant_pathways"])
-        tops = ", ".join(f"{t['name']} [{t['id']}]" if t["name"] != t["id"] else f"[{t['id']}]" for t in g["top_nodes"])
+        pws = ", ".join(f"{_md(d['pathway'])} ({_share_of_group(d['fraction'])})" for d in g["dominant_pathways"])
+        tops = ", ".join(f"{_md(t['name'])} [{_md(t['id'])}]" if t["name"] != t["id"] else f"[{_md(t['id'])}]" for t in g["top_nodes"])
         rows.append([g["cluster"] + 1, g["size"], f"{types['metabolite']} / {types['reaction']}", pws, tops])
     out += _table(["Group", "Nodes", "Metabolites / reactions", "Main pathways", "Most important members"], rows)
     noise = int((cl.dbscan_labels < 0).sum())
@@ -280,8 +302,8 @@ def _cross(analysis, k: int) -> list[str]:
     out = ["## How conditions draw on each other", "",
            "When the model describes a node in one condition (row) it can also look at the same node in the other "
            "conditions (columns). Each row adds up to 100 %.", ""]
-    out += _table(["Condition"] + list(cmp.condition_names),
-                  [[cname] + [_pct(v) for v in mean[c]] for c, cname in enumerate(cmp.condition_names)])
+    out += _table(["Condition"] + [_md(n) for n in cmp.condition_names],
+                  [[_md(cname)] + [_pct(v) for v in mean[c]] for c, cname in enumerate(cmp.condition_names)])
     order = top_order(cmp.reliance_mean, k)
     out += ["Nodes that draw most on the other conditions:", ""]
     out += _table(["Name [id]", "Type", "Share drawn from other conditions"],
@@ -300,7 +322,7 @@ def _structure(analysis) -> list[str]:
         flux = float("nan")
         if "abs_flux" in corr.feature_names:
             flux = corr.spearman_rho[c, corr.feature_names.index("abs_flux"), corr.subsets.index("reactions")]
-        rows.append([cname, f"{_num(deg, 2)} ({_strength(deg)})", f"{_num(btw, 2)} ({_strength(btw)})",
+        rows.append([_md(cname), f"{_num(deg, 2)} ({_strength(deg)})", f"{_num(btw, 2)} ({_strength(btw)})",
                      f"{_num(flux, 2)} ({_strength(flux)})"])
     return ["## Does attention simply follow the network or the fluxes?", "",
             "**Rank correlation** of importance with the number of links a node has (degree), with how many shortest "
