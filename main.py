@@ -11,6 +11,27 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+# Accepted ranges of the numeric options: beyond them a run is a typo or an attack, not an experiment.
+RANGES = {"heads": (1, 256), "d_model": (1, 8192), "layers": (1, 1000), "hops": (1, 8), "top_k": (1, 100_000),
+          "seed": (0, 2 ** 32 - 1)}
+MAX_MEMORY_BUDGET_GB = 4096.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option in one line (``metattn: error: ...``, exit 2), not usage + error."""
+
+    def error(self, message):
+        from core.cli_progress import terminal_safe
+
+        print(f"metattn: error: {terminal_safe(message)} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_INPUT)
+
+
+def _folder(text: str) -> Path:
+    """An output folder option: an empty name would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name is not accepted; name a folder, e.g. --out results")
+    return Path(text)
 
 
 def _add_run_options(p: argparse.ArgumentParser, gui: bool = False) -> None:
@@ -62,7 +83,8 @@ def _add_run_options(p: argparse.ArgumentParser, gui: bool = False) -> None:
                        help="do not lean attention towards neighbours that carry flux in each condition (without "
                             "it, conditions differ only through the node features and barely change the attention)")
         a.add_argument("--top-k", type=int, default=20, help="rows in top-k tables (default: %(default)s)")
-        a.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+        a.add_argument("--threads", type=int, default=None,
+                       help="CPU threads for torch, at most this machine's CPUs (default: torch's choice)")
 
 
 def _settings_from_args(args):
@@ -70,20 +92,25 @@ def _settings_from_args(args):
     from core.errors import InputError
     from core.pipeline import RunSettings
 
-    for name in ("heads", "d_model", "layers", "hops", "top_k"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise InputError(f"--{name.replace('_', '-')} must be at least 1 (got {value})")
-    if not args.memory_budget > 0:
-        raise InputError(f"--memory-budget must be a positive number of GB (got {args.memory_budget})")
+    import math
+
+    for name, (low, high) in RANGES.items():
+        value = getattr(args, name, None)
+        if value is not None and not low <= value <= high:
+            bound = f"at least {low}" if value < low else f"at most {high:,}"
+            raise InputError(f"--{name.replace('_', '-')} must be {bound} (got {value})")
+    if not (math.isfinite(args.memory_budget) and 0 < args.memory_budget <= MAX_MEMORY_BUDGET_GB):
+        raise InputError(f"--memory-budget must be a positive number of GB, at most {MAX_MEMORY_BUDGET_GB:g} "
+                         f"(got {args.memory_budget})")
     if args.d_model % args.heads:
         raise InputError(f"--d-model ({args.d_model}) must be a multiple of --heads ({args.heads})")
     currency = None
     if getattr(args, "currency_file", None):
-        try:
-            lines = Path(args.currency_file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot be read ({exc})", args.currency_file) from None
+        from core import limits
+
+        lines = limits.read_text(args.currency_file, limits.CURRENCY_BYTES, "text").splitlines()
+        for line in lines:
+            limits.check_text(line, "a line", args.currency_file)
         currency = tuple(x.strip() for x in lines if x.strip() and not x.startswith("#"))
     from core.conditions import DEFAULT_PRESETS
 
@@ -107,7 +134,7 @@ def _settings_from_args(args):
 def build_parser() -> argparse.ArgumentParser:
     from core.export import ALL_FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="metattn",
         description="Metabolic Attention Studio: which parts of a metabolic network matter, and how that "
                     "changes between growth conditions. Without a command, opens the window.",
@@ -122,14 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Load a model, solve FBA for each condition, run attention over the metabolic "
                                      "graph, analyse it and write report.json, summary.md, figures and data to --out.")
     _add_run_options(run)
-    run.add_argument("--out", "-o", type=Path, required=True, help="output folder (created if missing)")
+    run.add_argument("--out", "-o", type=_folder, required=True, help="output folder (created if missing)")
     run.add_argument("--formats", default=",".join(ALL_FORMATS),
                      help=f"comma-separated subset of {','.join(ALL_FORMATS)} (default: all)")
     run.add_argument("--force", action="store_true", help="replace files that already exist in --out")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    run.add_argument("--max-input-mb", type=float, default=None, metavar="MB",
+                     help="largest model, conditions or currency file to read, on disk and after decompression "
+                          "(default: 256 for models; see core/limits.py and its METATTN_MAX_* variables)")
 
     demo = sub.add_parser("demo", help="headless demo: iJO1366 on glucose, acetate and lactose into ./metattn-demo")
-    demo.add_argument("--out", "-o", type=Path, default=Path("metattn-demo"), help="output folder (default: %(default)s)")
+    demo.add_argument("--out", "-o", type=_folder, default=Path("metattn-demo"),
+                      help="output folder (default: %(default)s)")
+    demo.add_argument("--force", action="store_true", help="replace files of an earlier demo in --out")
     demo.add_argument("--model", default="iJO1366", help="model (default: %(default)s)")
 
     gui = sub.add_parser("gui", help="open the window (optionally load, run and save a screenshot)")
@@ -142,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
-    from core.cli_progress import StopOnInterrupt, TerminalProgress
+    from core.cli_progress import StopOnInterrupt, TerminalProgress, terminal_safe
     from core.errors import Cancelled, InputError
     from core.export import ALL_FORMATS, check_outputs_free, write_outputs
     from core.pipeline import run_pipeline
@@ -152,6 +184,22 @@ def _cmd_run(args) -> int:
     if unknown or not formats:
         raise InputError(f"--formats: unknown format(s) {', '.join(unknown) or '(none given)'}; "
                          f"choose from {', '.join(ALL_FORMATS)}")
+    if args.max_input_mb is not None:
+        import math
+
+        from core import limits
+
+        if not (math.isfinite(args.max_input_mb) and 0 < args.max_input_mb < 1e7):
+            raise InputError(f"--max-input-mb must be a positive number of MB (got {args.max_input_mb})")
+        for limit in (limits.MODEL_BYTES, limits.CONDITIONS_BYTES, limits.CURRENCY_BYTES):
+            os.environ[limit.env] = repr(args.max_input_mb)
+    if args.threads is not None:
+        cpus = os.cpu_count() or 1
+        if args.threads < 1:
+            raise InputError(f"--threads must be at least 1 (got {args.threads})")
+        if args.threads > cpus:
+            print(f"  note: --threads {args.threads} lowered to {cpus}, the CPUs of this machine", file=sys.stderr)
+            args.threads = cpus
     settings = _settings_from_args(args)
     if not args.force:
         check_outputs_free(args.out, formats)
@@ -167,17 +215,18 @@ def _cmd_run(args) -> int:
                                   progress=lambda f, m: bar(0.8 + 0.2 * f, m), should_stop=stop)
         except Cancelled:
             bar.finish()
-            print("metattn: stopped (Ctrl-C); no partial files were left under final names", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            print(f"metattn: stopped ({stop.signal_name}); the files of this run were removed, no partial files "
+                  "were left", file=sys.stderr)
+            return stop.exit_code
     bar.finish()
     for c in result.conditions:
         measured = f", measured {c.condition.measured_growth:.3f}" if c.condition.measured_growth is not None else ""
-        print(f"  {c.name:<20} growth {c.growth_rate:.4f} 1/h ({c.status_text()}{measured})")
+        print(f"  {terminal_safe(c.name):<20} growth {c.growth_rate:.4f} 1/h ({c.status_text()}{measured})")
     for note in result.notes:
-        print(f"  note: {note}")
-    print(f"Wrote {len(paths)} files to {args.out}:")
+        print(f"  note: {terminal_safe(note)}")
+    print(f"Wrote {len(paths)} files to {terminal_safe(args.out)}:")
     for p in paths:
-        print(f"  {p}")
+        print(f"  {terminal_safe(p)}")
     return EXIT_OK
 
 
@@ -212,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             out = args.out
             demo_args = ["run", "--model", args.model, "--out", str(out)]
-            if out.exists():
+            if args.force:  # never implied: an existing folder may hold the user's own files
                 demo_args.append("--force")
             return main(demo_args)
         if args.command == "presets":
@@ -226,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INPUT
         return _cmd_gui(parser.parse_args(["gui"]))
     except InputError as exc:
-        print(f"metattn: error: {exc}", file=sys.stderr)
+        from core.cli_progress import terminal_safe
+
+        print(f"metattn: error: {terminal_safe(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("metattn: interrupted", file=sys.stderr)
