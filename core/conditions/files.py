@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import Sequence
 
 from core.conditions.presets import base_medium, load_presets, preset_condition, resolve_exchange
+from core import limits
 from core.conditions.types import Condition
 from core.errors import InputError
+
+# Largest |bound| or uptake accepted, in mmol/gDW/h: COBRA models use 1000 (sometimes 1e5) for "open";
+# beyond this a number is a typo or an attack, and inf/1e309 would give meaningless growth and null in JSON.
+MAX_ABS_FLUX = 1e6
 
 def _number(value, what: str, source) -> float:
     try:
@@ -23,6 +28,9 @@ def _number(value, what: str, source) -> float:
         raise InputError(f"{what} is not a number: {value!r}", source) from None
     if math.isnan(out):
         raise InputError(f"{what} is NaN", source)
+    if not abs(out) <= MAX_ABS_FLUX:
+        raise InputError(f"{what} is {value!r}, outside the accepted range of ±{MAX_ABS_FLUX:,.0f} "
+                         "(infinite or absurdly large)", source)
     return out
 
 
@@ -41,31 +49,31 @@ def _finish(model, name: str, spec: dict, source) -> Condition:
     elif base == "none":
         bounds = {}
     else:
-        raise InputError(f"condition '{name}': unknown base '{base}' (use minimal, model or none)", source)
+        raise InputError(f"condition {name!r}: unknown base {base!r} (use minimal, model or none)", source)
     for key, amount in spec.get("uptake", {}).items():
-        amount = _number(amount, f"condition '{name}', uptake of {key}", source)
+        amount = _number(amount, f"condition {name!r}, uptake of {key}", source)
         if amount < 0:
-            raise InputError(f"condition '{name}': uptake of {key} is negative ({amount}); give uptake as a positive amount "
+            raise InputError(f"condition {name!r}: uptake of {key} is negative ({amount}); give uptake as a positive amount "
                              "or use lower_bound for COBRA-signed bounds", source)
         rid = resolve_exchange(model, key, source)
         bounds[rid] = (-amount, float(model.reactions.get_by_id(rid).upper_bound))
     for key, pair in spec.get("bounds", {}).items():
-        lb = _number(pair[0], f"condition '{name}', lower_bound of {key}", source)
-        ub = _number(pair[1], f"condition '{name}', upper_bound of {key}", source) if pair[1] is not None else None
+        lb = _number(pair[0], f"condition {name!r}, lower_bound of {key}", source)
+        ub = _number(pair[1], f"condition {name!r}, upper_bound of {key}", source) if pair[1] is not None else None
         rid = resolve_exchange(model, key, source)
         ub = float(model.reactions.get_by_id(rid).upper_bound) if ub is None else ub
         if lb > ub:
-            raise InputError(f"condition '{name}': lower_bound {lb} > upper_bound {ub} for {key}", source)
+            raise InputError(f"condition {name!r}: lower_bound {lb} > upper_bound {ub} for {key}", source)
         bounds[rid] = (lb, ub)
     growth = spec.get("measured_growth")
-    growth = None if growth in (None, "") else _number(growth, f"condition '{name}', measured_growth", source)
+    growth = None if growth in (None, "") else _number(growth, f"condition {name!r}, measured_growth", source)
     if growth is not None and growth < 0:
-        raise InputError(f"condition '{name}': measured_growth is negative ({growth})", source)
+        raise InputError(f"condition {name!r}: measured_growth is negative ({growth})", source)
     fluxes = {}
     for rid, value in spec.get("measured_fluxes", {}).items():
         if rid not in model.reactions:
-            raise InputError(f"condition '{name}': measured flux for unknown reaction '{rid}'", source)
-        fluxes[rid] = _number(value, f"condition '{name}', measured flux of {rid}", source)
+            raise InputError(f"condition {name!r}: measured flux for unknown reaction {rid!r}", source)
+        fluxes[rid] = _number(value, f"condition {name!r}, measured flux of {rid}", source)
     return Condition(name=name.strip(), bounds=bounds, description=spec.get("description", ""),
                      measured_growth=growth, measured_fluxes=fluxes, preset=spec.get("preset"))
 
@@ -81,14 +89,14 @@ def load_conditions_file(model, path: str | Path) -> list[Condition]:
     ``uptake`` (positive amount); optional ``upper_bound``, ``measured_growth``, ``base``.
     """
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        raise InputError("conditions file not found", path)
+    # Through the limits: regular files only (a FIFO or /dev/zero is refused, not read), size capped.
+    data = limits.read_file(path, limits.CONDITIONS_BYTES)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("conditions file not found", path) from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not a text file (expected CSV or JSON)", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path) from None
     if not text.strip():
         raise InputError("the conditions file is empty", path)
     if text.lstrip().startswith(("{", "[")) or path.suffix.lower() == ".json":
@@ -103,10 +111,7 @@ def load_conditions_file(model, path: str | Path) -> list[Condition]:
 
 
 def _specs_from_json(text: str, path) -> list[tuple[str, dict]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", path) from None
+    data = limits.load_json(text, path)  # depth, number length, lone surrogates checked
     items = data.get("conditions") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise InputError("expected a list of conditions under the key 'conditions'", path)
@@ -116,15 +121,34 @@ def _specs_from_json(text: str, path) -> list[tuple[str, dict]]:
             raise InputError(f"condition #{i + 1} needs a 'name'", path)
         for key in ("uptake", "bounds", "measured_fluxes"):
             if not isinstance(item.get(key, {}), dict):
-                raise InputError(f"condition '{item['name']}': '{key}' must be an object", path)
+                raise InputError(f"condition {item['name']!r}: {key!r} must be an object", path)
+        for key in ("preset", "base", "description"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise InputError(f"condition {item['name']!r}: {key!r} must be a text, not "
+                                 f"{type(item[key]).__name__}", path)
+        for key in ("uptake", "bounds", "measured_fluxes", "measured_growth"):
+            values = item.get(key, {})
+            values = values.values() if isinstance(values, dict) else [values]
+            for value in values:
+                for v in (value if isinstance(value, list) else [value]):
+                    if v is not None and not isinstance(v, (int, float, str)) or isinstance(v, bool):
+                        raise InputError(f"condition {item['name']!r}: {key!r} must hold numbers, not "
+                                         f"{type(v).__name__}", path)
         for key, pair in item.get("bounds", {}).items():
             if not isinstance(pair, list) or len(pair) != 2:
-                raise InputError(f"condition '{item['name']}': bounds of {key} must be [lower, upper]", path)
+                raise InputError(f"condition {item['name']!r}: bounds of {key} must be [lower, upper]", path)
         out.append((item["name"], item))
     return out
 
 
 def _specs_from_csv(text: str, path) -> list[tuple[str, dict]]:
+    try:
+        return _parse_csv(text, path)
+    except csv.Error as exc:  # a field over csv's size limit (131,072 characters), a NUL byte, ...
+        raise InputError(f"not a readable CSV (line {getattr(exc, 'line_num', '?')}: {str(exc)[:120]})", path) from None
+
+
+def _parse_csv(text: str, path) -> list[tuple[str, dict]]:
     reader = csv.DictReader(text.splitlines())
     cols = {c.strip().lower() for c in (reader.fieldnames or []) if c}
     missing = [c for c in ("condition", "exchange") if c not in cols]
@@ -182,9 +206,14 @@ def resolve_conditions(model, spec: str | Sequence[str], carbon_normalised: bool
         elif Path(item).suffix.lower() in (".json", ".csv") or Path(item).exists():
             out.extend(load_conditions_file(model, item))
         else:
-            raise InputError(f"unknown preset or missing conditions file '{item}' (presets: {', '.join(load_presets())})")
+            raise InputError(f"unknown preset or missing conditions file {item!r} (presets: {', '.join(load_presets())})")
     names = [c.name for c in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"duplicate condition names: {', '.join(dupes)}")
+    from core.attention.cross_attention import MAX_CONDITIONS
+
+    if len(out) > MAX_CONDITIONS:  # refused now, not after minutes of FBA
+        raise InputError(f"{len(out):,} conditions given; one run compares at most {MAX_CONDITIONS} "
+                         "(split them over several runs)")
     return out

@@ -63,15 +63,15 @@ def resolve_exchange(model, key: str, source: str | Path | None = None) -> str:
         return hits[0]
     model_name = model.id or "the model"
     if not hits:
-        raise InputError(f"unknown exchange '{key}': no exchange reaction for it in {model_name}", source)
-    raise InputError(f"'{key}' is ambiguous in {model_name}: it matches {', '.join(hits)}", source)
+        raise InputError(f"unknown exchange {key!r}: no exchange reaction for it in {model_name}", source)
+    raise InputError(f"{key!r} is ambiguous in {model_name}: it matches {', '.join(hits)}", source)
 
 
 def preset_condition(model, name: str, carbon_normalised: bool = False, uptake: float | None = None) -> Condition:
     """A preset medium for ``model``; ``uptake`` overrides the carbon source amount (mmol/gDW/h)."""
     presets = load_presets()
     if name not in presets:
-        raise InputError(f"unknown preset '{name}' (known: {', '.join(presets)})")
+        raise InputError(f"unknown preset {name!r} (known: {', '.join(presets)})")
     spec = presets[name]
     bounds = base_medium(model)
     for met, amount in spec["carbon"].items():
