@@ -170,7 +170,38 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", type=Path, help="after the results show, save the whole window to this PNG and exit")
 
     sub.add_parser("presets", help="list the growth-condition presets")
+
+    batch = sub.add_parser("batch", help="many models x many media on Dask: growth (and fluxes) per medium into a folder",
+                           description="Solve FBA for every model and medium a SPEC lists, on a local Dask cluster or "
+                                       "an existing one, streaming results to --out chunk by chunk (Parquet). Rerun the "
+                                       "same command to finish an interrupted run. SPEC: CSV with columns model,media "
+                                       "(media: a preset, a conditions .csv/.json, or random:K[:SEED]) or JSON; see "
+                                       "README, 'Batch runs'.")
+    batch.add_argument("spec", type=Path, metavar="SPEC", help="CSV or JSON file listing models and media")
+    batch.add_argument("--out", "-o", type=Path, required=True, help="results folder (created if missing)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    batch.add_argument("--workers", type=int, default=None,
+                       help="local worker processes, one thread each (default: one per core)")
+    batch.add_argument("--pfba", action="store_true", default=None, help="fluxes from parsimonious FBA")
+    batch.add_argument("--fluxes", default=None,
+                       help="'all' or comma-separated reaction ids whose fluxes to store (default: growth only)")
+    batch.add_argument("--chunk-size", type=int, default=None, help="media per task (default: 200)")
+    batch.add_argument("--time-limit", type=float, default=None, metavar="S",
+                       help="GLPK time limit per LP in seconds (default: 2)")
+    batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return parser
+
+
+def _cmd_batch(args) -> int:
+    from core.batch.command import batch_command
+
+    fluxes = args.fluxes
+    if fluxes is not None and fluxes.strip().lower() != "all":
+        fluxes = [x.strip() for x in fluxes.split(",") if x.strip()]
+    overrides = {"pfba": args.pfba, "fluxes": "all" if fluxes is not None and not isinstance(fluxes, list) else fluxes,
+                 "chunk_size": args.chunk_size, "time_limit": args.time_limit}
+    return batch_command(args.spec, args.out, args.scheduler, args.workers, overrides, quiet=args.quiet)
 
 
 def _cmd_run(args) -> int:
@@ -266,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             return main(demo_args)
         if args.command == "presets":
             return _cmd_presets()
+        if args.command == "batch":
+            return _cmd_batch(args)
         if args.command == "gui":
             return _cmd_gui(args)
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux") \
