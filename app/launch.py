@@ -5,7 +5,8 @@ conditions files), run, screenshot (a PNG path), heads, d_model, layers, hops, s
 memory_budget, no_currency_filter, carbon_normalised; one that is missing or None leaves the
 window's remembered setting alone. With ``screenshot`` the window loads, runs, waits until every
 pane shows the results, saves ``window.grab()`` to the path and exits 0; any failure exits 1 with a
-one-line message on stderr.
+one-line message on stderr. ``run`` and ``screenshot`` make the window unattended: it asks no
+question (a crashed session's autosave is left for the next interactive launch).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from dataclasses import replace
 
 SETTLE_MS = 800  # after the results arrive, for the network layout and the last repaints
 SCREENSHOT_TIMEOUT_S = 300
+# AttentionConfig field -> the command-line option (argparse name) that sets it
+ATTENTION_OPTIONS = {"heads": "heads", "d_model": "d_model", "layers": "layers", "hops": "hops", "seed": "seed",
+                     "mode": "mode", "memory_budget_gb": "memory_budget"}
 
 
 def _create_application():
@@ -41,16 +46,15 @@ def main(args=None) -> int:
     from app.main_window import MainWindow
     from app.worker import close_compute_process
 
-    window = MainWindow()
+    screenshot = _arg(args, "screenshot")
+    run = bool(_arg(args, "run", False)) or bool(screenshot)
+    window = MainWindow(unattended=run)  # a scripted run never waits on a question
     su = window.setup
-    su.set_attention(_arg(args, "heads", su.heads.value()), _arg(args, "d_model", su.d_model.value()),
-                     _arg(args, "layers", su.layers.value()), _arg(args, "hops", su.hops.value()),
-                     _arg(args, "seed", su.seed.value()),
-                     not bool(_arg(args, "no_currency_filter", not su.currency.isChecked())),
-                     _arg(args, "mode"), _arg(args, "memory_budget"))
+    given = {field: _arg(args, option) for field, option in ATTENTION_OPTIONS.items()}
+    config = replace(su.attention_config(check=False), **{k: v for k, v in given.items() if v is not None})
+    su.set_attention_config(config, False if _arg(args, "no_currency_filter", False) else None)
     if _arg(args, "carbon_normalised", False):
         su.carbon.setChecked(True)
-    screenshot = _arg(args, "screenshot")
     state = {"code": 0}
     if screenshot:
         window.resize(1600, 1000)
@@ -60,7 +64,6 @@ def main(args=None) -> int:
         _arm_screenshot(app, window, str(screenshot), state)
     model = _arg(args, "model")
     conditions = _arg(args, "conditions")
-    run = bool(_arg(args, "run", False)) or bool(screenshot)
     if model:
         items = [c for c in str(conditions).split(",") if c.strip()] if conditions else None
         window.open_model(str(model), conditions=items, run=run)

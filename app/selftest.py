@@ -136,7 +136,7 @@ def step_window(st: _State) -> str:
 
     # Settings in the temporary folder: the self-test must not change the user's window layout.
     settings = QSettings(str(st.tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, unattended=True)  # asks nothing, leaves a crashed session's autosave
     st.values["app"], st.values["window"] = app, window  # so a failure below still closes it
     window.resize(1400, 900)
     window.show()

@@ -18,24 +18,29 @@ SETTINGS_VERSION = 1
 ORGANISATION = "MetabolicAttentionStudio"
 APPLICATION = "metattn"
 MAX_RECENT = 8
-_DEFAULT_ATTENTION = AttentionConfig()
+# Every AttentionConfig field with a plain value is remembered as "attention/<field>".
+ATTENTION_KEYS = tuple(k for k, v in AttentionConfig().to_dict().items() if isinstance(v, (bool, int, float, str)))
 
 # key -> default; types follow the defaults
 DEFAULTS: dict[str, object] = {
-    "attention/heads": _DEFAULT_ATTENTION.heads,
-    "attention/d_model": _DEFAULT_ATTENTION.d_model,
-    "attention/layers": _DEFAULT_ATTENTION.layers,
-    "attention/hops": _DEFAULT_ATTENTION.hops,
-    "attention/seed": _DEFAULT_ATTENTION.seed,
+    **{f"attention/{k}": getattr(AttentionConfig(), k) for k in ATTENTION_KEYS},
     "attention/filter_currency": True,
-    # No widget yet: read at each Run, so an advanced user (or a test) can switch to full attention.
-    "attention/mode": _DEFAULT_ATTENTION.mode,
-    "attention/memory_budget_gb": _DEFAULT_ATTENTION.memory_budget_gb,
     "conditions/carbon_normalised": False,
     "view/colormap": "viridis",
     "files/recent": [],
     "files/last_dir": "",
 }
+
+
+def read_attention(settings: QSettings) -> AttentionConfig:
+    """The attention settings remembered (defaults for what was never stored)."""
+    return AttentionConfig.from_dict({k: value(settings, f"attention/{k}") for k in ATTENTION_KEYS})
+
+
+def write_attention(settings: QSettings, config: AttentionConfig) -> None:
+    for k, v in config.to_dict().items():
+        if k in ATTENTION_KEYS:
+            settings.setValue(f"attention/{k}", v)
 
 
 def open_settings() -> QSettings:

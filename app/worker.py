@@ -345,7 +345,7 @@ _shared_lock = threading.Lock()
 def compute_process() -> ComputeProcess:
     """The application's compute process, started on first use (or again if it died)."""
     global _shared
-    from app.compute import preload
+    from app.jobs import preload
 
     with _shared_lock:
         if _shared is None or not _shared.alive:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.panes import combo_state, restore_combos
 from core.layout import attention_slice, heatmap_grid, heatmap_window, pathway_order
 
 MAX_PIXELS = 1500
@@ -130,6 +131,18 @@ class HeatmapPane(QWidget):
     def set_colormap(self, name: str) -> None:
         if name in COLORMAPS:
             self.cmap.setCurrentText(name)
+
+    def _state_boxes(self) -> dict:
+        return {"condition": self.condition, "layer": self.layer, "head": self.head, "level": self.level}
+
+    def view_state(self) -> dict:
+        """Condition, layer, head and level shown (indexes) and the colour map."""
+        return dict(combo_state(self._state_boxes()), colormap=self.cmap.currentText())
+
+    def restore_view(self, state: dict) -> None:
+        restore_combos(self._state_boxes(), state)
+        if state.get("colormap"):
+            self.set_colormap(str(state["colormap"]))
 
     def set_result(self, result) -> None:
         self.result = result

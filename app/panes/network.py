@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
+from app.panes import combo_state, restore_combos
 from core.graph import METABOLITE
 
 
@@ -119,6 +120,17 @@ class NetworkPane(QWidget):
             box.blockSignals(False)
         self.nbh = self.arrays = None
         self.refresh()
+
+    def view_state(self) -> dict:
+        """Condition and mode shown (indexes), how many top nodes and the edge threshold (%)."""
+        return dict(combo_state({"condition": self.condition, "mode": self.mode}),
+                    top_k=self.top_k.value(), threshold=self.threshold.value())
+
+    def restore_view(self, state: dict) -> None:
+        restore_combos({"condition": self.condition, "mode": self.mode}, state)
+        for box, key in ((self.top_k, "top_k"), (self.threshold, "threshold")):
+            if isinstance(state.get(key), int):
+                box.setValue(state[key])
 
     def refresh(self, *_args) -> None:
         """Recompute the neighbourhood (on a worker thread) for the current choices."""

@@ -14,12 +14,13 @@ import logging
 import math
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFormLayout,
                                QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
+from app.panes.bounds import BoundsModel
 from core.attention.result import AttentionConfig
 from core.conditions import (DEFAULT_PRESETS, Condition, load_conditions_file, preset_names, resolve_presets,
                              save_conditions_file)
@@ -27,80 +28,6 @@ from core.errors import InputError
 from core.models import bundled_names
 
 log = logging.getLogger(__name__)
-
-
-class BoundsModel(QAbstractTableModel):
-    """The exchange bounds of one condition (COBRA sign: a negative lower bound is uptake)."""
-
-    HEADERS = ("Exchange", "Lower", "Upper", "Metabolite")
-    COLUMNS = (0, 2, 3, 1)  # display column -> field of a row (id, name, lower, upper)
-    edited = Signal(str, float, float)  # exchange id, lower, upper
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[tuple[str, str, float, float]] = []
-
-    def set_condition(self, condition: Condition | None, names: dict[str, str]) -> None:
-        self.beginResetModel()
-        self._rows = [] if condition is None else [
-            (rid, names.get(rid, ""), float(lb), float(ub))
-            for rid, (lb, ub) in sorted(condition.bounds.items(), key=lambda kv: (kv[1][0] >= 0, kv[0]))]
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else 4
-
-    def exchange(self, row: int) -> str:
-        return self._rows[row][0]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        c = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            if c < 2:
-                return row[c]
-            return f"{row[c]:g}" if role == Qt.ItemDataRole.DisplayRole else row[c]
-        if role == Qt.ItemDataRole.TextAlignmentRole and c >= 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return "negative lower bound = uptake allowed (mmol/gDW/h)" if c >= 2 else row[c]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
-                and self.COLUMNS[section] >= 2:
-            return "COBRA convention, mmol/gDW/h: lower bound −10 means up to 10 taken up"
-        return None
-
-    def flags(self, index):
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if self.COLUMNS[index.column()] >= 2 else base
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        field = self.COLUMNS[index.column()]
-        if role != Qt.ItemDataRole.EditRole or field < 2:
-            return False
-        try:
-            v = float(str(value).strip())
-        except ValueError:
-            return False
-        if not math.isfinite(v):
-            return False
-        rid, name, lb, ub = self._rows[index.row()]
-        lb, ub = (v, ub) if field == 2 else (lb, v)
-        if lb > ub:
-            return False
-        self._rows[index.row()] = (rid, name, lb, ub)
-        self.dataChanged.emit(index, index)
-        self.edited.emit(rid, lb, ub)
-        return True
 
 
 class SetupPane(QWidget):
@@ -115,6 +42,7 @@ class SetupPane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.loaded = None  # core.models.LoadedModel
+        self._attention = AttentionConfig()  # what the widgets show, plus the fields they do not
         self._conditions: dict[str, Condition] = {}
         self._errors: dict[str, str] = {}
         self._exchange_names: dict[str, str] = {}
@@ -501,29 +429,32 @@ class SetupPane(QWidget):
 
     # ------------------------------------------------------------------ attention
 
-    def attention_config(self) -> AttentionConfig:
-        heads, d_model = self.heads.value(), self.d_model.value()
-        if d_model % heads:
-            raise InputError(f"d_model ({d_model}) must be a multiple of heads ({heads})")
-        return AttentionConfig(d_model=d_model, heads=heads, layers=self.layers.value(), hops=self.hops.value(),
-                               seed=self.seed.value(), mode=self.mode.currentData(),
-                               memory_budget_gb=self.budget.value())
+    def _attention_boxes(self) -> dict:
+        """AttentionConfig field -> the spin box that shows it."""
+        return {"heads": self.heads, "d_model": self.d_model, "layers": self.layers, "hops": self.hops,
+                "seed": self.seed, "memory_budget_gb": self.budget}
 
-    def set_attention(self, heads: int, d_model: int, layers: int, hops: int, seed: int,
-                      filter_currency: bool, mode: str | None = None, memory_budget_gb: float | None = None) -> None:
-        """Show these settings; ``mode`` and ``memory_budget_gb`` stay as they are when None."""
-        for box, v in ((self.heads, heads), (self.d_model, d_model), (self.layers, layers), (self.hops, hops),
-                       (self.seed, seed)):
+    def attention_config(self, check: bool = True) -> AttentionConfig:
+        """The settings shown, on top of the config last given (fields without a widget kept).
+
+        ``check``: raise InputError for settings that cannot run (:meth:`AttentionConfig.checked`).
+        """
+        values = {name: box.value() for name, box in self._attention_boxes().items()}
+        config = replace(self._attention, mode=self.mode.currentData(), **values)
+        return config.checked() if check else config
+
+    def set_attention_config(self, config: AttentionConfig, filter_currency: bool | None = None) -> None:
+        """Show ``config`` (and the currency filter unless None) without signalling an input change."""
+        self._attention = config
+        for name, box in self._attention_boxes().items():
             with QSignalBlocker(box):
-                box.setValue(int(v))
-        with QSignalBlocker(self.currency):
-            self.currency.setChecked(bool(filter_currency))
-        if mode is not None and self.mode.findData(mode) >= 0:
+                box.setValue(getattr(config, name))
+        if self.mode.findData(config.mode) >= 0:
             with QSignalBlocker(self.mode):
-                self.mode.setCurrentIndex(self.mode.findData(mode))
-        if memory_budget_gb is not None:
-            with QSignalBlocker(self.budget):
-                self.budget.setValue(float(memory_budget_gb))
+                self.mode.setCurrentIndex(self.mode.findData(config.mode))
+        if filter_currency is not None:
+            with QSignalBlocker(self.currency):
+                self.currency.setChecked(bool(filter_currency))
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and self.loaded is not None)

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+MODES = ("sparse", "full")
+
+
 @dataclass(frozen=True, eq=False)
 class AttentionConfig:
     d_model: int = 64
@@ -40,6 +43,36 @@ class AttentionConfig:
     top_pathways: int = 16  # feature columns for the most common pathways (the rest hashed)
     pathway_hash_buckets: int = 8
     pretrain_steps: int = 0  # optional masked-flux reconstruction steps before the run (0 = untrained)
+
+    def problems(self) -> list[str]:
+        """What a user would have to change for these settings to run (empty: they are fine).
+
+        The one place settings are checked: :func:`core.attention.run.validate_config`, the setup
+        pane and the command line all go through it.
+        """
+        problems = []
+        if self.mode not in MODES:
+            problems.append(f"mode must be one of {', '.join(MODES)}, not '{self.mode}'")
+        if self.heads < 1 or self.d_model < 1 or self.d_model % self.heads:
+            problems.append(f"d_model ({self.d_model}) must be a positive multiple of heads ({self.heads})")
+        if self.layers < 1:
+            problems.append(f"layers must be at least 1, not {self.layers}")
+        if self.hops < 1:
+            problems.append(f"hops must be at least 1, not {self.hops}")
+        if not 0.0 <= self.dropout < 1.0:
+            problems.append(f"dropout must be in [0, 1), not {self.dropout}")
+        if not self.memory_budget_gb > 0:
+            problems.append(f"memory_budget_gb must be positive, not {self.memory_budget_gb}")
+        return problems
+
+    def checked(self) -> "AttentionConfig":
+        """This config, or InputError listing :meth:`problems`."""
+        problems = self.problems()
+        if problems:
+            from core.errors import InputError
+
+            raise InputError("attention settings: " + "; ".join(problems))
+        return self
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

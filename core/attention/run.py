@@ -20,27 +20,14 @@ from core.attention.budget import check_full, check_k_hop_bound, check_sparse
 from core.attention.cross_attention import MAX_CONDITIONS
 from core.attention.edge_ops import k_hop_pair_bound
 from core.attention.features import NodeFeatures, build_node_features
-from core.attention.result import AttentionConfig, AttentionResult
+from core.attention.result import MODES, AttentionConfig, AttentionResult  # noqa: F401  (MODES: imported from here too)
 from core.errors import InputError, check_stop
-
-MODES = ("sparse", "full")
 
 
 def validate_config(config: AttentionConfig, n_conditions: int) -> None:
-    """Raise InputError for settings a user can fix."""
-    problems = []
-    if config.mode not in MODES:
-        problems.append(f"mode must be one of {', '.join(MODES)}, not '{config.mode}'")
-    if config.heads < 1 or config.d_model < 1 or config.d_model % config.heads:
-        problems.append(f"d_model ({config.d_model}) must be a positive multiple of heads ({config.heads})")
-    if config.layers < 1:
-        problems.append(f"layers must be at least 1, not {config.layers}")
-    if config.hops < 1:
-        problems.append(f"hops must be at least 1, not {config.hops}")
-    if not 0.0 <= config.dropout < 1.0:
-        problems.append(f"dropout must be in [0, 1), not {config.dropout}")
-    if config.memory_budget_gb <= 0:
-        problems.append(f"memory_budget_gb must be positive, not {config.memory_budget_gb}")
+    """Raise InputError for settings a user can fix (:meth:`AttentionConfig.problems`, and how many
+    conditions one run compares)."""
+    problems = config.problems()
     if n_conditions > MAX_CONDITIONS:
         problems.append(f"{n_conditions} conditions; attention compares at most {MAX_CONDITIONS} at once")
     if problems:

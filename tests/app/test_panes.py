@@ -251,3 +251,51 @@ def test_colormaps_exist(name):
     import pyqtgraph as pg
 
     assert pg.colormap.get(name) is not None
+
+
+def test_panes_save_and_restore_their_own_view(qtbot, textbook_result):
+    """view_state() is JSON-ready; restore_view() on a fresh pane with the same result shows it again,
+    and skips indexes the new result does not have."""
+    import json
+
+    runner = TaskRunner()
+    heatmap, network, again_h, again_n = HeatmapPane(), NetworkPane(runner), HeatmapPane(), NetworkPane(runner)
+    for pane in (heatmap, network, again_h, again_n):
+        qtbot.addWidget(pane)
+        pane.set_result(textbook_result)
+    heatmap.condition.setCurrentIndex(1)
+    heatmap.head.setCurrentIndex(3)
+    heatmap.set_colormap("plasma")
+    network.condition.setCurrentIndex(1)
+    network.top_k.setValue(15)
+    network.threshold.setValue(20)
+    h, n = json.loads(json.dumps(heatmap.view_state())), json.loads(json.dumps(network.view_state()))
+    again_h.restore_view(h)
+    again_n.restore_view(n)
+    assert again_h.view_state() == h and (h["condition"], h["head"], h["colormap"]) == (1, 3, "plasma")
+    assert again_n.view_state() == n and (n["condition"], n["top_k"], n["threshold"]) == (1, 15, 20)
+    again_h.restore_view({"condition": 7, "head": "x"})  # another run: no condition 7
+    assert again_h.condition.currentIndex() == 1 and again_h.head.currentIndex() == 3
+    assert runner.shutdown(5000)
+
+
+def test_setup_pane_takes_and_returns_an_attention_config(qtbot):
+    from app.panes.setup import SetupPane
+    from core.attention.result import AttentionConfig
+    from core.errors import InputError
+
+    pane = SetupPane()
+    qtbot.addWidget(pane)
+    changed = []
+    pane.inputs_changed.connect(lambda: changed.append(1))
+    given = AttentionConfig(heads=4, d_model=32, layers=3, seed=7, mode="full", memory_budget_gb=2.5, flux_bias=False)
+    pane.set_attention_config(given, filter_currency=False)
+    assert changed == []  # showing settings is not an input change
+    back = pane.attention_config()
+    assert back.to_dict() == given.to_dict()  # the fields without a widget (flux_bias) kept too
+    assert (pane.heads.value(), pane.mode.currentData(), pane.currency.isChecked()) == (4, "full", False)
+    pane.heads.setValue(5)
+    assert changed
+    with pytest.raises(InputError, match=r"d_model \(32\) must be a positive multiple of heads \(5\)"):
+        pane.attention_config()
+    assert pane.attention_config(check=False).heads == 5

@@ -168,6 +168,8 @@ def test_project_save_and_reopen_restores_attention(qtbot, window, dialogs, tmp_
     window.setup.seed.setValue(3)
     result = _run(qtbot, window)
     window.selection.select("PGI")
+    window.heatmap.head.setCurrentIndex(2)
+    window.network.top_k.setValue(14)
     path = tmp_path / "session.mattn"
     assert window.save_project(str(path))
     with zipfile.ZipFile(path) as zf:
@@ -187,6 +189,7 @@ def test_project_save_and_reopen_restores_attention(qtbot, window, dialogs, tmp_
     assert other.setup.checked_names() == ["glucose", "acetate"]
     assert np.allclose(restored.analysis.importance, result.analysis.importance)
     qtbot.waitUntil(lambda: other.selection.node == "PGI", timeout=5000)
+    assert other.heatmap.head.currentIndex() == 2 and other.network.top_k.value() == 14  # each pane's view
     other.close()
     assert other.runner.active_threads() == 0
 

@@ -1,0 +1,33 @@
+"""The window's status bar: a message, a progress bar and a Cancel button."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(260)
+        self.progress.setFormat("%p%")
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setVisible(False)
+        self.addWidget(self.label, 1)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.cancel_button)
+
+    def show_busy(self, busy: bool, cancellable: bool) -> None:
+        """The progress bar (from 0) while ``busy``; the Cancel button if it can also be cancelled."""
+        self.progress.setVisible(busy)
+        self.progress.setValue(0)
+        self.cancel_button.setVisible(busy and cancellable)
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        """``fraction`` in [0, 1] on the bar, ``message`` as the status (and on the bar when short)."""
+        self.progress.setValue(int(round(fraction * 1000)))
+        self.progress.setFormat(f"{message} – %p%" if len(message) < 28 else "%p%")
+        self.label.setText(message)
