@@ -71,7 +71,7 @@ def check_address(scheduler: str) -> None:
         raise InputError(f"--scheduler {scheduler}: unknown protocol '{protocol}' (use tcp://, tls://, ws:// or wss://)")
 
 
-def connect(scheduler: str | None = None, workers: int | None = None, timeout: float = CONNECT_TIMEOUT):
+def connect(scheduler: str | None = None, workers: int | None = None, timeout: float | None = None):
     """``(client, cluster)``: a client of the scheduler at ``scheduler``, or of a new LocalCluster of
     ``workers`` processes with one thread each (default: as many as cores); cluster is None for a
     scheduler. Raises InputError when the scheduler cannot be reached."""
@@ -80,6 +80,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, timeout: f
 
     if scheduler:
         check_address(scheduler)
+        timeout = timeout or CONNECT_TIMEOUT
         try:
             with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
                 client = Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
@@ -98,8 +99,9 @@ def connect(scheduler: str | None = None, workers: int | None = None, timeout: f
     except ValueError:  # not the main thread: leave signals alone
         pass
     try:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        # no dashboard; its HTTP server on any free port (the default 8787 warns when another cluster has it)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
