@@ -2,10 +2,10 @@
 order, for one condition, layer and head (or the mean over heads); or pathway x pathway flow.
 
 At genome scale the node level is never a dense N x N matrix: the per-edge weights are rasterised
-into at most ``MAX_PIXELS``² pixels by :func:`core.layout.heatmap_grid` (a pixel shows the largest
+into at most ``MAX_PIXELS``² pixels by :func:`core.views.heatmap_grid` (a pixel shows the largest
 weight that falls in it; empty pixels are transparent), which takes a few milliseconds. Zoomed in
 to at most ``DETAIL_NODES`` nodes across, the visible window is drawn again at one cell per node
-pair (:func:`core.layout.heatmap_window`), so single edges can be read and hovered.
+pair (:func:`core.views.heatmap_window`), so single edges can be read and hovered.
 Hover shows both nodes and the weight below the plot; a click selects the attending node.
 """
 
@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.panes import combo_state, restore_combos
-from core.layout import attention_slice, heatmap_grid, heatmap_window, pathway_order
+from core.views import attention_slice, heatmap_grid, heatmap_window, pathway_order
 
 MAX_PIXELS = 1500
 DETAIL_NODES = 1200  # zoomed in to this many nodes across (or fewer), cells are single node pairs

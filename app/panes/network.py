@@ -2,7 +2,7 @@
 with the neighbours they attend to most. Metabolites are red circles, reactions blue squares; edge
 width and darkness follow attention; the threshold slider hides weak edges.
 
-The neighbourhood and its layout come from :mod:`core.layout` (positions cached there) and are
+The neighbourhood and its layout come from :mod:`core.views` (positions cached there) and are
 computed on a worker thread; the pane only draws the arrays it is given.
 """
 
@@ -21,7 +21,7 @@ from core.graph import METABOLITE
 def compute_network(graph, attention, centre, top_k: int, condition: int, layer: int, seed: int,
                     progress=None, should_stop=None):
     """(Neighbourhood, GraphArrays) for the pane; runs on a worker thread."""
-    from core.layout import graph_arrays, neighbourhood
+    from core.views import graph_arrays, neighbourhood
 
     nbh = neighbourhood(graph, attention, centre=centre, top_k=top_k, condition=condition, layer=layer,
                         max_nodes=60 if centre is not None else 80)

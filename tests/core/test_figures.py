@@ -14,7 +14,7 @@ from PIL import Image
 from core import figures as F
 from core.export import export_figure_png
 from core.figures._style import plain
-from core.layout import graph_arrays, neighbourhood, pathway_order
+from core.views import graph_arrays, neighbourhood, pathway_order
 
 
 def pipeline(conditions: tuple[str, ...], model: str = "textbook"):

@@ -1,4 +1,5 @@
-"""Layout, neighbourhood and drawing arrays: tiny hand-checkable graphs and the real textbook model."""
+"""core.views: layout, neighbourhoods, drawing arrays and heatmap grids, on tiny hand-checkable graphs
+and the real textbook model."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from core.attention.result import AttentionConfig, AttentionResult
 from core.graph import remove_currency
-from core.layout import (
+from core.views import (
     PEN_DTYPE, canonical_edges, clear_layout_cache, edge_lookup, graph_arrays, graph_edge_attention,
     heatmap_grid, heatmap_window, layout, layout_key, neighbourhood, pathway_order, whole_graph,
 )
@@ -261,7 +262,7 @@ def test_layout_genome_scale_is_fast(ijo1366):
 
 
 def test_shorten_collapses_whitespace_and_cuts_with_an_ellipsis():
-    from core.layout import shorten
+    from core.views import shorten
 
     assert shorten("  a\n b\tc ") == "a b c"
     assert shorten("abcdef", 4) == "abc…" and shorten("abcd", 4) == "abcd"
