@@ -12,6 +12,9 @@
     attention        graph attention over both conditions; weights and importance are normalised
     analysis         every analysis runs and its report is JSON-ready
     exports          every export format is written to a temporary folder and each file is checked
+    batch            a tiny `metattn batch` (textbook, glucose and acetate) on a one-process Dask
+                     LocalCluster: the worker process starts (frozen: the executable itself), writes
+                     Parquet and grows as FBA does
     window results   the window shows the results in every pane and renders them to a PNG
     compute process  the window's background compute process starts and answers
     close window     the window closes, its background tasks stop
@@ -272,6 +275,32 @@ def step_exports(st: _State) -> str:
     return f"{len(paths)} files in {len(ALL_FORMATS)} formats ({', '.join(ALL_FORMATS)}), {size / 1e6:.1f} MB"
 
 
+def step_batch(st: _State) -> str:
+    from core.batch.engine import connect, run_batch
+    from core.batch.spec import load_spec, plan_batch
+    from core.batch.store import read_results
+
+    spec = st.tmp / "batch_spec.csv"
+    spec.write_text("model,media\n" + "".join(f"{SELFTEST_MODEL},{c}\n" for c in SELFTEST_CONDITIONS), encoding="utf-8")
+    plan = plan_batch(load_spec(spec))
+    client, cluster = connect(workers=1)
+    try:
+        summary = run_batch(plan, st.tmp / "batch", client, cluster)
+        pids = set(client.run(os.getpid).values())
+    finally:
+        client.close()
+        cluster.close()
+    _check(not summary.failed, f"a batch chunk failed on the worker: {summary.failed[:1]}")
+    _check(summary.complete and summary.media_computed == len(SELFTEST_CONDITIONS), "the batch did not finish")
+    _check(len(pids) == 1 and os.getpid() not in pids, "the batch worker ran in this process, not its own")
+    frame = read_results(st.tmp / "batch")
+    growth = dict(zip(frame["medium"], frame["growth"]))
+    _check(0.80 < growth.get("glucose", 0.0) < 0.95, f"batch glucose growth {growth.get('glucose')}, expected ~0.874")
+    _check(0.0 < growth.get("acetate", 0.0) < growth["glucose"], "batch acetate growth is not below glucose")
+    return (f"worker process {pids.pop()}: glucose {growth['glucose']:.3f} 1/h, acetate {growth['acetate']:.3f} 1/h "
+            f"in {summary.seconds:.1f} s")
+
+
 def step_window_results(st: _State) -> str:
     app, window = st.values["app"], st.values["window"]
     window.show_result(st.values["result"])
@@ -343,6 +372,7 @@ STEPS: tuple[tuple[str, Callable[[_State], str], tuple[str, ...]], ...] = (
     ("attention", step_attention, ("graph", "FBA")),
     ("analysis", step_analysis, ("attention",)),
     ("exports", step_exports, ("analysis",)),
+    ("batch", step_batch, ()),
     ("window results", step_window_results, ("window", "exports")),
     ("compute process", step_compute_process, ("window",)),
     ("close window", step_close_window, ("window",)),
