@@ -10,6 +10,13 @@ import numpy as np
 from core.conditions.types import Condition, ConditionResult
 from core.errors import check_stop
 
+def apply_medium(model, condition: Condition) -> None:
+    """Set every boundary reaction's bounds to ``condition``'s: listed exchanges as given, the rest closed
+    for uptake (secretion stays open). Call inside ``with model:`` so the change is undone."""
+    for rxn in model.boundary:
+        rxn.bounds = condition.bounds.get(rxn.id, (0.0, max(rxn.upper_bound, 0.0)))
+
+
 def solve_condition(model, condition: Condition, pfba: bool = False) -> ConditionResult:
     """FBA (or parsimonious FBA) of ``model`` in ``condition``; the model is left unchanged."""
     import cobra.flux_analysis
@@ -18,9 +25,7 @@ def solve_condition(model, condition: Condition, pfba: bool = False) -> Conditio
     reaction_ids = tuple(r.id for r in model.reactions)
     objective_id = ",".join(r.id for r in model.reactions if r.objective_coefficient) or str(model.objective.expression)
     with model:
-        for rxn in model.boundary:
-            lb, ub = condition.bounds.get(rxn.id, (0.0, max(rxn.upper_bound, 0.0)))
-            rxn.bounds = (lb, ub)
+        apply_medium(model, condition)
         # slim_optimize + get_solution is model.optimize() without its UserWarning for a
         # non-optimal status: an infeasible medium is a result here, reported via the status.
         model.slim_optimize()
