@@ -10,7 +10,8 @@ Files: :func:`save_weights` / :func:`load_weights` (safetensors), :func:`write_a
 :func:`read_attention_npz` (OUT/attention.npz, keys in docs/attention_npz.md).
 
 Modules (one operator per file): FeatureEncoder, SelfAttention, MetabolicMultiHeadAttention,
-CrossAttention, AttentionAggregator, TypedLinear; math helpers in :mod:`core.attention.edge_ops`.
+CrossAttention, AttentionAggregator, TypedLinear; math helpers in :mod:`core.attention.edge_structure`
+(numpy graph structure) and :mod:`core.attention.edge_kernels` (torch kernels).
 
 Shapes (legend: L layers, C conditions, N nodes, E attention edges, H heads, D_in input features,
 D model width): see :mod:`core.attention.result`.
@@ -35,9 +36,9 @@ _LAZY = {
     "AttentionGraph": "attention_graph", "build_attention_graph": "attention_graph",
     "full_attention_graph": "attention_graph",
     "NodeFeatures": "features", "build_node_features": "features", "CONDITION_FEATURES": "features",
-    "edge_softmax": "edge_ops", "edge_attention": "edge_ops", "dense_masked_attention": "edge_ops",
-    "attention_received": "edge_ops", "add_self_loops": "edge_ops", "symmetrise": "edge_ops",
-    "k_hop_edges": "edge_ops", "k_hop_pair_bound": "edge_ops",
+    "edge_softmax": "edge_kernels", "edge_attention": "edge_kernels", "dense_masked_attention": "edge_kernels",
+    "attention_received": "edge_kernels", "add_self_loops": "edge_structure", "symmetrise": "edge_structure",
+    "k_hop_edges": "edge_structure", "k_hop_pair_bound": "edge_structure",
 }
 
 __all__ = ["AttentionConfig", "AttentionResult", *_LAZY]

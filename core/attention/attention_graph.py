@@ -30,7 +30,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from core.attention.edge_ops import add_self_loops, k_hop_edges, sort_edges, sorted_rows, symmetrise
+from core.attention.edge_kernels import sorted_rows
+from core.attention.edge_structure import add_self_loops, k_hop_edges, sort_edges, symmetrise
 
 N_NODE_TYPES = 2
 

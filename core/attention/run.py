@@ -18,7 +18,7 @@ from core.attention.aggregator import AttentionAggregator
 from core.attention.attention_graph import AttentionGraph, build_attention_graph, full_attention_graph
 from core.attention.budget import check_full, check_k_hop_bound, check_sparse
 from core.attention.cross_attention import MAX_CONDITIONS
-from core.attention.edge_ops import k_hop_pair_bound
+from core.attention.edge_structure import k_hop_pair_bound
 from core.attention.features import NodeFeatures, build_node_features
 from core.attention.result import MODES, AttentionConfig, AttentionResult  # noqa: F401  (MODES: imported from here too)
 from core.errors import InputError, check_stop

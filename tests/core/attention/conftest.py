@@ -22,17 +22,17 @@ def one_thread():
 @pytest.fixture
 def csr_always(monkeypatch):
     """Take the sparse-CSR kernels even on tiny graphs (normally only from CSR_MIN_EDGES edges)."""
-    import core.attention.edge_ops as edge_ops
+    import core.attention.edge_kernels as edge_kernels
 
-    monkeypatch.setattr(edge_ops, "CSR_MIN_EDGES", 0)
+    monkeypatch.setattr(edge_kernels, "CSR_MIN_EDGES", 0)
 
 
 @pytest.fixture(params=["gather", "csr"])
 def kernel_path(request, monkeypatch):
     """Run a test once with each kernel path."""
-    import core.attention.edge_ops as edge_ops
+    import core.attention.edge_kernels as edge_kernels
 
-    monkeypatch.setattr(edge_ops, "CSR_MIN_EDGES", 0 if request.param == "csr" else 1 << 62)
+    monkeypatch.setattr(edge_kernels, "CSR_MIN_EDGES", 0 if request.param == "csr" else 1 << 62)
     return request.param
 
 
