@@ -87,7 +87,7 @@ ALL_LIMITS = FILE_SIZE_LIMITS + (JSON_DEPTH, NUMBER_CHARS, YAML_ALIAS_NODES)
 
 
 def _mb(n: int) -> str:
-    return f"{n / MB:,.0f} MB" if n >= 10 * MB else f"{n / MB:.1f} MB"
+    return f"{n / MB:,.0f} MB" if n >= 10 * MB else f"{n / MB:.2g} MB"
 
 
 # --------------------------------------------------------------------------- reading files

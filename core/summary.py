@@ -166,7 +166,7 @@ def _overview(graph, conditions, attention) -> list[str]:
     if attention is not None:
         lines.append(f"The attention model read it in {attention.n_layers} layer(s) with {attention.n_heads} "
                      f"head(s) each, for {len(attention.condition_names)} growth condition(s): "
-                     f"{', '.join(attention.condition_names)}.")
+                     f"{', '.join(_md(n) for n in attention.condition_names)}.")
     lines.append("Terms in **bold** are explained in the glossary at the end.")
     return [" ".join(lines), ""]
 

@@ -78,7 +78,7 @@ def _finish(model, name: str, spec: dict, source) -> Condition:
                      measured_growth=growth, measured_fluxes=fluxes, preset=spec.get("preset"))
 
 
-def load_conditions_file(model, path: str | Path) -> list[Condition]:
+def load_conditions_file(model, path: str | Path, max_conditions: int | None = None) -> list[Condition]:
     """Read conditions from JSON or CSV.
 
     JSON: ``{"conditions": [{"name": ..., "preset": "glucose" | "base": "minimal|model|none",
@@ -87,6 +87,8 @@ def load_conditions_file(model, path: str | Path) -> list[Condition]:
 
     CSV: columns ``condition,exchange`` and ``lower_bound`` (COBRA sign: negative = uptake) or
     ``uptake`` (positive amount); optional ``upper_bound``, ``measured_growth``, ``base``.
+
+    ``max_conditions``: refuse a file with more conditions than this before building any of them.
     """
     path = Path(path)
     if not path.exists() and not path.is_symlink():
@@ -107,6 +109,8 @@ def load_conditions_file(model, path: str | Path) -> list[Condition]:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"duplicate condition names: {', '.join(dupes)}", path)
+    if max_conditions is not None and len(specs) > max_conditions:
+        raise InputError(f"{len(specs):,} conditions; one run compares at most {max_conditions}", path)
     return [_finish(model, name, spec, path) for name, spec in specs]
 
 
@@ -142,14 +146,14 @@ def _specs_from_json(text: str, path) -> list[tuple[str, dict]]:
 
 
 def _specs_from_csv(text: str, path) -> list[tuple[str, dict]]:
-    try:
-        return _parse_csv(text, path)
-    except csv.Error as exc:  # a field over csv's size limit (131,072 characters), a NUL byte, ...
-        raise InputError(f"not a readable CSV (line {getattr(exc, 'line_num', '?')}: {str(exc)[:120]})", path) from None
-
-
-def _parse_csv(text: str, path) -> list[tuple[str, dict]]:
     reader = csv.DictReader(text.splitlines())
+    try:
+        return _parse_csv(reader, path)
+    except csv.Error as exc:  # a field over csv's size limit (131,072 characters), ...
+        raise InputError(f"not a readable CSV (line {reader.line_num + 1}: {str(exc)[:120]})", path) from None
+
+
+def _parse_csv(reader: csv.DictReader, path) -> list[tuple[str, dict]]:
     cols = {c.strip().lower() for c in (reader.fieldnames or []) if c}
     missing = [c for c in ("condition", "exchange") if c not in cols]
     if missing or not ({"lower_bound", "uptake"} & cols):
@@ -199,20 +203,20 @@ def resolve_conditions(model, spec: str | Sequence[str], carbon_normalised: bool
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
     if not items:
         raise InputError("no conditions given")
+    from core.attention.cross_attention import MAX_CONDITIONS
+
     out: list[Condition] = []
     for item in items:
         if item in load_presets():
             out.append(preset_condition(model, item, carbon_normalised))
         elif Path(item).suffix.lower() in (".json", ".csv") or Path(item).exists():
-            out.extend(load_conditions_file(model, item))
+            out.extend(load_conditions_file(model, item, max_conditions=max(0, MAX_CONDITIONS - len(out))))
         else:
             raise InputError(f"unknown preset or missing conditions file {item!r} (presets: {', '.join(load_presets())})")
     names = [c.name for c in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"duplicate condition names: {', '.join(dupes)}")
-    from core.attention.cross_attention import MAX_CONDITIONS
-
     if len(out) > MAX_CONDITIONS:  # refused now, not after minutes of FBA
         raise InputError(f"{len(out):,} conditions given; one run compares at most {MAX_CONDITIONS} "
                          "(split them over several runs)")
