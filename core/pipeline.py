@@ -54,6 +54,20 @@ class RunSettings:
             "top_k": self.top_k,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunSettings":
+        """Inverse of :meth:`to_dict` (projects, reports); keys left out take their defaults."""
+        return cls(
+            model=str(data["model"]),
+            conditions=tuple(data.get("conditions", ())),
+            carbon_normalised=bool(data.get("carbon_normalised", False)),
+            pfba=bool(data.get("pfba", False)),
+            filter_currency=bool(data.get("filter_currency", True)),
+            currency_ids=tuple(data["currency_ids"]) if data.get("currency_ids") is not None else None,
+            attention=AttentionConfig.from_dict(data.get("attention", {})),
+            top_k=int(data.get("top_k", 20)),
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class RunResult:

@@ -41,6 +41,19 @@ class Condition:
             "measured_fluxes": dict(self.measured_fluxes),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Condition":
+        """Inverse of :meth:`to_dict` (projects, reports): numbers and names converted, nothing resolved
+        against a model."""
+        return cls(
+            name=str(data["name"]),
+            bounds={str(k): (float(v[0]), float(v[1])) for k, v in data.get("bounds", {}).items()},
+            description=str(data.get("description", "")),
+            measured_growth=None if data.get("measured_growth") is None else float(data["measured_growth"]),
+            measured_fluxes={str(k): float(v) for k, v in (data.get("measured_fluxes") or {}).items()},
+            preset=data.get("preset"),
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class ConditionResult:

@@ -66,3 +66,19 @@ def test_both_runs_note_the_conditions_left_out(settings):
     resumed = resume_pipeline(settings, ran.attention, conditions=[glucose, starved], with_analysis=False)
     note = "Condition 'starved' left out of attention"
     assert any(n.startswith(note) for n in ran.notes) and any(n.startswith(note) for n in resumed.notes)
+
+
+def test_settings_and_conditions_read_back_what_they_wrote(ran):
+    """RunSettings.from_dict and Condition.from_dict invert to_dict (through JSON, as a project file)."""
+    import json
+
+    from core.conditions import Condition
+    from core.pipeline import RunSettings
+
+    settings = replace(ran.settings, carbon_normalised=True, currency_ids=("h_c", "h2o_c"), top_k=7)
+    again = RunSettings.from_dict(json.loads(json.dumps(settings.to_dict())))
+    assert again.to_dict() == settings.to_dict()
+    measured = replace(ran.conditions[0].condition, measured_growth=0.4, measured_fluxes={"PGI": 3.5})
+    for condition in (measured, ran.conditions[1].condition):
+        back = Condition.from_dict(json.loads(json.dumps(condition.to_dict())))
+        assert back == condition
