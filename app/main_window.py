@@ -149,6 +149,8 @@ class MainWindow(QMainWindow):
         self.run_action = run_menu.addAction("&Run", "F5", self.start_run)
         self.cancel_action = run_menu.addAction("&Cancel", "Esc", self.cancel_run)
         self.cancel_action.setEnabled(False)
+        run_menu.addSeparator()
+        run_menu.addAction("&Batch run (many models x many media)…", self.open_batch_dialog)
         self.view_menu = self.menuBar().addMenu("&View")
         self.menuBar().addMenu("&Help").addAction("&About", self._about)
 
@@ -337,6 +339,12 @@ class MainWindow(QMainWindow):
         self.set_busy("run")
         self.runner.start("run", job, *args, on_finished=self._run_finished, on_failed=self._run_failed,
                           on_cancelled=self._run_cancelled, on_progress=self.show_progress)
+
+    def open_batch_dialog(self):
+        """Run > Batch run: the non-modal Batch dialog (app.batch_dialog), returned."""
+        from app.batch_dialog import open_batch_dialog
+
+        return open_batch_dialog(self)
 
     def cancel_run(self) -> None:
         if self.runner.cancel("run"):

@@ -191,3 +191,24 @@ def run_batch(plan: BatchPlan, out: str | Path, client, cluster=None,
     complete = folder.finish() is not None
     return BatchSummary(str(out), len(plan.chunks), len(done), computed, media_done, seconds, stopped, complete,
                         tuple(failed), counts, where)
+
+
+def run_spec(spec, out: str | Path, scheduler: str | None = None, workers: int | None = None,
+             progress: Callable[[float, str], None] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> BatchSummary:
+    """The whole batch for a caller without a terminal (the window): plan ``spec`` (a
+    :class:`core.batch.spec.BatchSpec`), check ``out``, connect, run, disconnect. InputError for
+    anything the user can fix, before any work is submitted."""
+    from core.batch.spec import plan_batch
+
+    plan = plan_batch(spec, progress=(lambda f, m: progress(0.0, m)) if progress else None, should_stop=should_stop)
+    done = ResultFolder(out, plan).finished()
+    if progress:
+        progress(0.0, "starting Dask" + (f" (scheduler {scheduler})" if scheduler else " (local cluster)"))
+    client, cluster = connect(scheduler, workers)
+    try:
+        return run_batch(plan, out, client, cluster, progress=progress, should_stop=should_stop, done=done)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 
 from core.batch.work import WorkOptions
 from core.conditions import Condition
-from core.errors import InputError
+from core.errors import InputError, check_stop
 
 DEFAULT_CHUNK_SIZE = 200  # media per task: a few hundred keeps Dask's per-task cost (~ms) negligible
 _RANDOM = re.compile(r"^random\s*[:\s]\s*(\d+)(?:\s*[:\s]\s*(?:seed\s*)?(-?\d+))?\s*$", re.IGNORECASE)
@@ -227,6 +227,10 @@ def _from_json(text: str, folder: Path, path) -> tuple[tuple[ModelRun, ...], dic
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", path) from None
+    return _from_data(data, folder, path), data
+
+
+def _from_data(data, folder: Path, path) -> tuple[ModelRun, ...]:
     if not isinstance(data, dict):
         raise InputError("expected a JSON object with 'models' and 'media' and/or 'runs'", path)
     unknown = sorted(set(data) - {"models", "media", "runs", "pfba", "fluxes", "chunk_size", "time_limit"})
@@ -246,7 +250,7 @@ def _from_json(text: str, folder: Path, path) -> tuple[tuple[ModelRun, ...], dic
         if not isinstance(run, dict) or not isinstance(run.get("media"), list) or not run["media"]:
             raise InputError(f"runs[{i}]: expected {{\"model\": ..., \"media\": [...]}} with at least one medium", path)
         pairs += [(run.get("model"), item, f"runs[{i}].media[{j}]") for j, item in enumerate(run["media"])]
-    return _group(pairs, folder, path), data
+    return _group(pairs, folder, path)
 
 
 def load_spec(path: str | Path, overrides: dict | None = None) -> BatchSpec:
@@ -272,6 +276,14 @@ def load_spec(path: str | Path, overrides: dict | None = None) -> BatchSpec:
     return BatchSpec(str(path), runs, work_options, chunk_size)
 
 
+def spec_from_dict(data: dict, folder: str | Path, label: str = "batch settings") -> BatchSpec:
+    """A SPEC given as the JSON form's dict (the window's Batch dialog); relative paths from ``folder``."""
+    runs = _from_data(data, Path(folder), label)
+    work_options, chunk_size = _options({k: data[k] for k in ("pfba", "fluxes", "chunk_size", "time_limit")
+                                         if k in data}, label)
+    return BatchSpec(label, runs, work_options, chunk_size)
+
+
 def _digest(sha256: str, media: Sequence[Condition], sources: Sequence[str], options: WorkOptions) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([sha256, options.to_dict()]).encode())
@@ -280,7 +292,8 @@ def _digest(sha256: str, media: Sequence[Condition], sources: Sequence[str], opt
     return h.hexdigest()
 
 
-def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = None) -> BatchPlan:
+def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> BatchPlan:
     """Load every model of ``spec`` here, resolve all its media and cut them into chunks.
 
     Raises InputError (one line, naming the SPEC, the model and the problem) for an unreadable model,
@@ -294,6 +307,7 @@ def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = 
     chunks: list[Chunk] = []
     infos = []
     for n, run in enumerate(spec.runs):
+        check_stop(should_stop)
         if progress:
             progress(n / len(spec.runs), f"loading {run.model}")
         try:
@@ -303,6 +317,7 @@ def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = 
             media: list[Condition] = []
             sources: list[str] = []
             for item in run.media:
+                check_stop(should_stop)
                 if item.kind == "preset":
                     got = [preset_condition(model, item.value)]
                 elif item.kind == "file":

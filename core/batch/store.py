@@ -20,11 +20,15 @@ from __future__ import annotations
 import json
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.batch.spec import BatchPlan, Chunk
 from core.batch.work import MediaTable
 from core.errors import InputError
 from core.io_utils import atomic_path, atomic_write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 MANIFEST = "manifest.json"
 CHUNK_DIR = "chunks"
@@ -139,3 +143,21 @@ def read_results(out: str | Path, columns: list[str] | None = None):
     if not files:
         return pd.DataFrame(columns=columns or ["chunk", "model", "source", "medium", "status", "growth", "grows"])
     return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
+
+
+def growth_matrix(frame) -> tuple[list[str], list[str], "np.ndarray"]:
+    """``(media, models, growth)`` from :func:`read_results` rows: growth[i, j] (1/h) of medium ``media[i]``
+    on model ``models[j]``, NaN where that model did not run that medium. Media keep their first-seen
+    order and are labelled ``source: medium`` unless the medium is named after its source (a preset)."""
+    import numpy as np
+
+    models: dict[str, int] = {}
+    media: dict[str, int] = {}
+    cells = []
+    for model, source, medium, growth in zip(frame["model"], frame["source"], frame["medium"], frame["growth"]):
+        label = str(medium) if str(source) == str(medium) else f"{source}: {medium}"
+        cells.append((media.setdefault(label, len(media)), models.setdefault(str(model), len(models)), float(growth)))
+    out = np.full((len(media), len(models)), np.nan)  # [media, models]
+    for i, j, value in cells:
+        out[i, j] = value
+    return list(media), list(models), out

@@ -116,3 +116,27 @@ def test_folder_with_other_content_is_refused(tmp_path, capsys):
 def test_spec_errors_name_the_spec(tmp_path):
     with pytest.raises(InputError, match="must be a whole number >= 1"):
         load_spec(_write(tmp_path / "s.json", '{"models": ["textbook"], "media": ["glucose"], "chunk_size": 0}'))
+
+
+def test_spec_from_dict_is_the_json_form(tmp_path):
+    from core.batch.spec import spec_from_dict
+
+    spec = spec_from_dict({"models": ["textbook"], "media": ["glucose", {"random": 3, "seed": 1}], "chunk_size": 2},
+                          tmp_path)
+    assert [m.label for m in spec.runs[0].media] == ["glucose", "random:3:1"] and spec.chunk_size == 2
+    with pytest.raises(InputError, match="unknown preset 'glucoze'"):
+        spec_from_dict({"models": ["textbook"], "media": ["glucoze"]}, tmp_path)
+
+
+def test_growth_matrix_is_media_by_models_with_nan_where_not_run():
+    import numpy as np
+    import pandas as pd
+
+    from core.batch.store import growth_matrix
+
+    frame = pd.DataFrame({"model": ["a", "a", "b", "a"], "source": ["glucose", "random:2:0", "glucose", "random:2:0"],
+                          "medium": ["glucose", "medium 0000", "glucose", "medium 0001"],
+                          "growth": [0.87, 0.1, 0.5, 0.2]})
+    media, models, growth = growth_matrix(frame)
+    assert media == ["glucose", "random:2:0: medium 0000", "random:2:0: medium 0001"] and models == ["a", "b"]
+    np.testing.assert_array_equal(growth, [[0.87, 0.5], [0.1, np.nan], [0.2, np.nan]])
