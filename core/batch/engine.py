@@ -19,12 +19,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from core.batch.spec import BatchPlan, Chunk
 from core.batch.store import ResultFolder
-from core.batch.work import MediaTable, run_chunk
-from core.errors import InputError
+from core.batch.work import MediaTable, WorkOptions, run_chunk
+from core.conditions import Condition
+from core.errors import InputError, check_stop
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before "cannot reach" (Dask retries until then)
 
@@ -212,3 +213,45 @@ def run_spec(spec, out: str | Path, scheduler: str | None = None, workers: int |
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def solve_chunks(model_source: str, chunks: Sequence[Sequence[Condition]], options: WorkOptions,
+                 client=None, scheduler: str | None = None, workers: int | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> list[MediaTable]:
+    """:func:`core.batch.work.run_chunk` over every chunk of media on Dask, kept in memory (no folder):
+    the tables in chunk order. Uses ``client`` if given, else connects to ``scheduler`` or starts a
+    LocalCluster of ``workers`` processes for the call. Raises Cancelled when ``should_stop()``; a chunk
+    that fails on a worker raises its error here."""
+    from distributed import as_completed
+
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = connect(scheduler, workers)
+    try:
+        futures = {client.submit(run_chunk, model_source, list(part), options, pure=False, retries=1): i
+                   for i, part in enumerate(chunks)}
+        ready = as_completed(list(futures), loop=client.loop)
+        tables: dict[int, MediaTable] = {}
+        try:
+            while len(tables) < len(futures):
+                check_stop(should_stop)
+                finished = ready.next_batch(block=False)
+                if not finished:
+                    time.sleep(0.1)
+                    continue
+                for future in finished:
+                    tables[futures[future]] = future.result()
+                    future.release()
+                if progress:
+                    progress(len(tables) / len(futures), f"solved {sum(len(t) for t in tables.values())} media "
+                                                         f"({len(tables)}/{len(futures)} chunks)")
+        finally:
+            client.cancel([f for f, i in futures.items() if i not in tables])
+        return [tables[i] for i in range(len(futures))]
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()

@@ -161,3 +161,21 @@ def test_cli_batch_runs_and_reruns(tmp_path, capsys):
     assert cli.main(["batch", str(spec), "--out", str(out), "-q"]) == 0
     assert "Nothing to do" in capsys.readouterr().out
     np.testing.assert_allclose(read_results(out)["growth"], [0.8739, 0.3976], atol=1e-4)
+
+
+def test_solve_chunks_returns_tables_in_chunk_order_and_stops_on_request(dask_client, textbook):
+    from core.batch.engine import solve_chunks
+    from core.batch.work import WorkOptions, simulate_media
+    from core.errors import Cancelled
+    from core.training.media import sample_media
+
+    media = sample_media(textbook, 50, seed=11)
+    chunks = [media[i:i + 8] for i in range(0, 50, 8)]
+    options = WorkOptions(flux_ids=("PGI",))
+    tables = solve_chunks("textbook", chunks, options, client=dask_client)
+    assert [t.names for t in tables] == [tuple(c.name for c in part) for part in chunks]
+    direct = simulate_media(textbook, media, options)
+    np.testing.assert_allclose(np.concatenate([t.growth for t in tables]), direct.growth, atol=1e-9)
+    assert sum(t.status.count("optimal") for t in tables) == direct.status.count("optimal")
+    with pytest.raises(Cancelled):
+        solve_chunks("textbook", chunks, options, client=dask_client, should_stop=lambda: True)
