@@ -41,7 +41,8 @@ from core.conditions import Condition
 from core.errors import InputError, check_stop
 
 DEFAULT_CHUNK_SIZE = 200  # media per task: a few hundred keeps Dask's per-task cost (~ms) negligible
-_RANDOM = re.compile(r"^random\s*[:\s]\s*(\d+)(?:\s*[:\s]\s*(?:seed\s*)?(-?\d+))?\s*$", re.IGNORECASE)
+MAX_RANDOM_MEDIA = 10_000_000  # per media item; ~1 KB of bounds each while planning
+_RANDOM = re.compile(r"^random\s*[:\s]\s*(\d+)(?:\s*[:\s]\s*(?:seed\s*)?(\d+))?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,10 @@ def _media_source(item, folder: Path, where: str, path) -> MediaSource:
     if isinstance(item, dict):
         if "random" in item:
             k, seed = item["random"], item.get("seed", 0)
-            if not isinstance(k, int) or isinstance(k, bool) or k < 1 or not isinstance(seed, int):
-                raise InputError(f"{where}: 'random' needs a whole number of media >= 1 and an integer 'seed' "
-                                 f"(got {item!r})", path)
+            if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_RANDOM_MEDIA \
+                    or not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+                raise InputError(f"{where}: 'random' needs a whole number of media from 1 to {MAX_RANDOM_MEDIA:,} "
+                                 f"and a whole 'seed' >= 0 (got {item!r})", path)
             return MediaSource("random", "", k, seed)
         if "preset" in item and isinstance(item["preset"], str):
             item = item["preset"]
@@ -148,8 +150,8 @@ def _media_source(item, folder: Path, where: str, path) -> MediaSource:
     match = _RANDOM.match(text)
     if match:
         k = int(match.group(1))
-        if k < 1:
-            raise InputError(f"{where}: 'random:{k}' asks for no media; K must be at least 1", path)
+        if not 1 <= k <= MAX_RANDOM_MEDIA:
+            raise InputError(f"{where}: 'random:{k}': K must be from 1 to {MAX_RANDOM_MEDIA:,}", path)
         return MediaSource("random", "", k, int(match.group(2) or 0))
     if text.lower().startswith("random"):
         raise InputError(f"{where}: cannot read '{text}'; write random:K or random:K:SEED (e.g. random:500:1)", path)
