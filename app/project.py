@@ -110,46 +110,55 @@ def save_project(path: str | Path, settings: RunSettings, conditions, checked, a
 
 
 def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
-    """Read a project file; raises InputError naming the file and the problem."""
-    from core.attention import read_attention_npz
+    """Read a project file; raises InputError naming the file and the problem.
+
+    Everything is checked before anything is returned (:mod:`app.project_schema`): the archive is
+    read through :mod:`core.limits` (regular file, size capped, members streamed and capped, no
+    encrypted members), ``project.json`` for depth, types, ranges and finite numbers, and the npz
+    arrays for kind, shape and finite values. Nothing is extracted to a temporary folder, so every
+    error names the project.
+    """
+    import io
+
+    from app import project_schema as schema
+    from core import limits
+    from core.errors import check_stop
 
     path = Path(path)
+    raw = limits.read_file(path, limits.PROJECT_BYTES)
     try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise InputError("project file not found", path) from None
-    except (zipfile.BadZipFile, OSError):
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise InputError("not a Metabolic Attention Studio project (not a .mattn archive)", path) from None
     with zf:
+        limits.check_zip(zf, limits.PROJECT_BYTES, path)
+        text = limits.read_zip_member(zf, "project.json", limits.PROJECT_BYTES, path)
         try:
-            doc = json.loads(zf.read("project.json").decode("utf-8"))
-        except KeyError:
-            raise InputError("project.json is missing from the project file", path) from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"project.json is not valid JSON ({exc})", path) from None
-        if not isinstance(doc, dict) or doc.get("format") != PROJECT_FORMAT:
-            raise InputError("not a Metabolic Attention Studio project", path)
-        if int(doc.get("version", 0)) > PROJECT_VERSION:
-            raise InputError(f"written by a newer version (project format {doc.get('version')}); update the program",
-                             path)
-        try:
-            settings = settings_from_dict(doc["settings"])
-            conditions = tuple(condition_from_dict(c) for c in doc.get("conditions", []))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"the project's settings or conditions are damaged ({exc})", path) from None
-        settings = replace(settings, model=str(_model_path(zf, path, settings.model,
-                                                           str(doc.get("model", {}).get("sha256", "")))))
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("project.json is not UTF-8 text", path) from None
+        doc = limits.load_json(text, path, "JSON in project.json")
+        parts = schema.project_parts(doc, path, PROJECT_VERSION, PROJECT_FORMAT)
+        check_stop(should_stop)
+        settings = parts["settings"]
+        settings = replace(settings, model=str(_model_path(zf, path, settings.model, parts["model_sha256"])))
         attention = None
         if "attention.npz" in zf.namelist():
             if progress:
                 progress(0.5, "Reading attention arrays")
-            with tempfile.TemporaryDirectory(prefix="metattn-project-") as tmp:
-                zf.extract("attention.npz", tmp)
-                attention = read_attention_npz(Path(tmp) / "attention.npz")
+            arrays = limits.load_npz(limits.read_zip_member(zf, "attention.npz", limits.PROJECT_BYTES, path),
+                                     limits.PROJECT_BYTES, path)
+            config = settings.attention
+            if "config_json" in arrays:
+                if arrays["config_json"].dtype.kind != "U" or arrays["config_json"].ndim != 0:
+                    raise InputError("attention.npz in the project has a damaged config_json", path)
+                config_doc = limits.load_json(str(arrays["config_json"]), path, "attention.npz config_json")
+                config = schema.attention_config(config_doc, schema._Checker(path))
+            attention = schema.attention_from_arrays(arrays, config, path,
+                                                     tuple(c.name for c in parts["conditions"]) or None)
     if progress:
         progress(1.0, "Project read")
-    return Project(settings, conditions, tuple(doc.get("checked", [c.name for c in conditions])), attention,
-                   str(doc.get("model", {}).get("sha256", "")), dict(doc.get("view", {})))
+    return Project(settings, parts["conditions"], parts["checked"], attention, parts["model_sha256"], parts["view"])
 
 
 def _model_path(zf: zipfile.ZipFile, path: Path, stored: str, sha256: str) -> str | Path:
@@ -168,7 +177,9 @@ def _model_path(zf: zipfile.ZipFile, path: Path, stored: str, sha256: str) -> st
         # Unpacked once per model version, under the program's own data folder, by a fixed name.
         key = "".join(ch for ch in sha256 if ch.isalnum())[:16] or "unknown"
         target = data_dir() / "project-models" / key / name
-        data = zf.read(stored)
+        from core import limits
+
+        data = limits.read_zip_member(zf, stored, limits.MODEL_BYTES, path)
         if not target.is_file() or target.read_bytes() != data:
             try:
                 atomic_write_bytes(target, data)
