@@ -132,7 +132,7 @@ def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
         raise InputError("not a Metabolic Attention Studio project (not a .mattn archive)", path) from None
     with zf:
         limits.check_zip(zf, limits.PROJECT_BYTES, path)
-        text = limits.read_zip_member(zf, "project.json", limits.PROJECT_BYTES, path)
+        text = limits.read_zip_member(zf, "project.json", limits.PROJECT_JSON_BYTES, path)
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:

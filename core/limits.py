@@ -26,6 +26,8 @@ environment variable                    default   what it limits
 ``METATTN_MAX_CURRENCY_MB``             1         currency-metabolite list
 ``METATTN_MAX_PROJECT_MB``              1024      project (.mattn) on disk, and all of its members
                                                   after decompression together
+``METATTN_MAX_PROJECT_JSON_MB``         64        project.json inside a project (settings, conditions,
+                                                  view: a few kB in a typical project)
 ``METATTN_MAX_JSON_DEPTH``              64        nesting of JSON arrays/objects (COBRA JSON needs 4)
 ``METATTN_MAX_NUMBER_CHARS``            64        characters in one JSON number (a double needs 24)
 ``METATTN_MAX_YAML_ALIAS_NODES``        10000     nodes that YAML aliases may add by expansion
@@ -79,10 +81,11 @@ MODEL_BYTES = Limit("METATTN_MAX_MODEL_MB", 256, "MB", "a model file")
 CONDITIONS_BYTES = Limit("METATTN_MAX_CONDITIONS_MB", 16, "MB", "a conditions file")
 CURRENCY_BYTES = Limit("METATTN_MAX_CURRENCY_MB", 1, "MB", "a currency-metabolite list")
 PROJECT_BYTES = Limit("METATTN_MAX_PROJECT_MB", 1024, "MB", "a project file")
+PROJECT_JSON_BYTES = Limit("METATTN_MAX_PROJECT_JSON_MB", 64, "MB", "a project's project.json")
 JSON_DEPTH = Limit("METATTN_MAX_JSON_DEPTH", 64, "", "JSON nesting depth")
 NUMBER_CHARS = Limit("METATTN_MAX_NUMBER_CHARS", 64, "", "characters in a JSON number")
 YAML_ALIAS_NODES = Limit("METATTN_MAX_YAML_ALIAS_NODES", 10_000, "", "nodes added by YAML aliases")
-FILE_SIZE_LIMITS = (MODEL_BYTES, CONDITIONS_BYTES, CURRENCY_BYTES, PROJECT_BYTES)
+FILE_SIZE_LIMITS = (MODEL_BYTES, CONDITIONS_BYTES, CURRENCY_BYTES, PROJECT_BYTES, PROJECT_JSON_BYTES)
 ALL_LIMITS = FILE_SIZE_LIMITS + (JSON_DEPTH, NUMBER_CHARS, YAML_ALIAS_NODES)
 
 
@@ -366,7 +369,8 @@ def check_zip(zf: zipfile.ZipFile, limit: Limit, source: str | Path) -> None:
         total += info.file_size
         if total > cap:
             raise InputError(f"its members decompress to more than the {_mb(cap)} limit for {limit.what} "
-                             f"(a decompression bomb, or a very large project: {limit.hint()})", source)
+                             f"({info.filename!r:.60} declares {_mb(info.file_size)}: a decompression bomb, or a "
+                             f"very large project: {limit.hint()})", source)
 
 
 def read_zip_member(zf: zipfile.ZipFile, name: str, limit: Limit, source: str | Path) -> bytes:
