@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDialog, QFileDialog, QGridLayout, 
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QRadioButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from app.plain import literal, plain_label
 from app.worker import TaskRunner
 from core.errors import InputError
 
@@ -122,7 +123,7 @@ class BatchDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("")
+        self.status = plain_label(QLabel(""))  # messages quote SPEC files and model names
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
@@ -266,7 +267,7 @@ class BatchDialog(QDialog):
         self.run_ended.emit("cancelled")
 
     def _error(self, text: str) -> None:
-        QMessageBox.critical(self, "Batch run", text)
+        QMessageBox.critical(self, "Batch run", literal(text))
 
     # ------------------------------------------------------------------ results
 
@@ -284,7 +285,7 @@ class BatchDialog(QDialog):
             for j in range(len(models)):
                 value = growth[i, j]
                 item = QTableWidgetItem("" if np.isnan(value) else f"{value:.4f}")
-                item.setData(Qt.ItemDataRole.ToolTipRole, f"{media[i]} on {models[j]}")
+                item.setData(Qt.ItemDataRole.ToolTipRole, literal(f"{media[i]} on {models[j]}"))
                 self.table.setItem(i, j, item)
         top = float(np.nanmax(growth)) if growth.size and np.isfinite(growth).any() else 1.0
         self.image.setImage(np.nan_to_num(growth, nan=0.0).astype(np.float32), levels=(0.0, max(top, 1e-6)))

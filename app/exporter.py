@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from app.jobs import export_job, pane_outputs
+from app.plain import literal
 
 log = logging.getLogger("metattn.gui")
 
@@ -67,7 +68,7 @@ class Exporter(QObject):
         w.set_status(msg)
         w.export_done.emit(list(paths))
         if not (w.closing or w.unattended) and QApplication.platformName() not in ("offscreen", "minimal"):
-            QMessageBox.information(w, "Export finished", msg + ".")
+            QMessageBox.information(w, "Export finished", literal(msg + "."))
 
     def _failed(self, exc) -> None:
         self.window.set_busy(None)

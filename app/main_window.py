@@ -29,6 +29,7 @@ from app.docks import DockLayout, add_dock
 from app.exporter import Exporter
 from app.jobs import pipeline_job
 from app.opener import Opener
+from app.plain import literal
 from app.panes.analysis_tables import AnalysisTablesPane
 from app.panes.comparison import ComparisonPane
 from app.panes.details import DetailsPane
@@ -239,7 +240,7 @@ class MainWindow(QMainWindow):
             text = str(exc)
         log.error("%s: %s", title, text)
         self.set_status(f"{title}: {text}")
-        QMessageBox.critical(self, title, text)
+        QMessageBox.critical(self, title, literal(text))  # names from files show as typed
 
     def ask(self, title: str, text: str, default: bool = False) -> bool:
         """A yes/no question (``default``: the button Enter presses). Unattended, nobody is asked and
@@ -248,7 +249,7 @@ class MainWindow(QMainWindow):
             log.info("%s Not asked (unattended run): no.", title)
             return False
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
-        return QMessageBox.question(self, title, text, yes | no, yes if default else no) == yes
+        return QMessageBox.question(self, title, literal(text), yes | no, yes if default else no) == yes
 
     def confirm_overwrite(self, existing: list[Path]) -> bool:
         names = "\n".join(str(p) for p in existing[:8]) + (f"\n… and {len(existing) - 8} more" if len(existing) > 8 else "")

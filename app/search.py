@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
+from app.plain import esc
+
 
 class NodeSearch(QToolBar):
     """``found(node_id)`` when the text names a node of the graph; ``missing(text)`` when it does not."""
@@ -64,6 +66,6 @@ class NodeSearch(QToolBar):
     def show_selected(self, node: str | None) -> None:
         g = self.graph
         if node is not None and g is not None and node in g.index:
-            self.selected_label.setText(f"Selected: <b>{g.node_names[g.index[node]]}</b> ({node})  ")
+            self.selected_label.setText(f"Selected: <b>{esc(g.node_names[g.index[node]])}</b> ({esc(node)})  ")
         else:
             self.selected_label.setText("")

@@ -16,6 +16,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, QSo
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
+from app.plain import literal
+
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -150,8 +152,8 @@ class ColumnTableModel(QAbstractTableModel):
             v = self.raw(r, c)
             if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.text(r, c) or None
+        if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip guesses rich text: names show as typed
+            return literal(self.text(r, c)) if self.text(r, c) else None
         return None
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -159,7 +161,7 @@ class ColumnTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._columns[section].header
             if role == Qt.ItemDataRole.ToolTipRole:
-                return self._columns[section].tooltip or self._columns[section].header
+                return literal(self._columns[section].tooltip or self._columns[section].header)
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from app.plain import esc
 from app.tables import Column, FilterTable, numeric
 from core.graph import NODE_TYPE_NAMES
 
@@ -178,7 +179,7 @@ class AnalysisTablesPane(QWidget):
         cols.append(Column("similarity", [r[3] for r in rows], digits=3, tooltip="cosine similarity, 1 = same profile"))
         table.set_columns(cols, id_column="id")
         self.notes["relationships"].setText(
-            f"Nodes most similar to <b>{labels.names[i]}</b> ({labels.ids[i]}) by attention profile and by "
+            f"Nodes most similar to <b>{esc(labels.names[i])}</b> ({esc(labels.ids[i])}) by attention profile and by "
             "network/flux features (cosine similarity). Select another node to update.")
 
     def highlight(self, node_id: str | None) -> None:

@@ -6,6 +6,8 @@ import math
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
+from app.plain import literal
+
 from core.conditions import Condition
 
 
@@ -48,7 +50,7 @@ class BoundsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and c >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "negative lower bound = uptake allowed (mmol/gDW/h)" if c >= 2 else row[c]
+            return "negative lower bound = uptake allowed (mmol/gDW/h)" if c >= 2 else literal(row[c])
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
 
+from app.plain import plain_label
 from app.tables import Column, FilterTable
 from core.conditions import growth_arrays
 
@@ -48,7 +49,7 @@ class ComparisonPane(QWidget):
         pair_row = QHBoxLayout()
         pair_row.addWidget(QLabel("Compare"))
         pair_row.addWidget(self.pair, 1)
-        self.growth_note = QLabel(self)
+        self.growth_note = plain_label(QLabel(self))  # condition names and FBA notes
         self.growth_note.setWordWrap(True)
         self.growth_note.setStyleSheet("color:#444")
         lower = QWidget(self)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.panes import combo_state, restore_combos
+from app.plain import esc
 from core.views import attention_slice, heatmap_grid, heatmap_window, pathway_order
 
 MAX_PIXELS = 1500
@@ -422,16 +423,17 @@ class HeatmapPane(QWidget):
                 return "no attention edge here"
             src, dst = (int(v) for v in r.attention.edge_index[:, e])
             cond = self.condition.currentText()
-            return (f"<b>{g.node_names[dst]}</b> ({g.node_ids[dst]}) attends to <b>{g.node_names[src]}</b> "
-                    f"({g.node_ids[src]}): weight <b>{self._weights[e]:.4f}</b> "
-                    f"<span style='color:#666'>[{cond}, {self.layer.currentText()}, {self.head.currentText()}]</span>")
+            return (f"<b>{esc(g.node_names[dst])}</b> ({esc(g.node_ids[dst])}) attends to "
+                    f"<b>{esc(g.node_names[src])}</b> ({esc(g.node_ids[src])}): weight <b>{self._weights[e]:.4f}</b> "
+                    f"<span style='color:#666'>[{esc(cond)}, {self.layer.currentText()}, "
+                    f"{self.head.currentText()}]</span>")
         pathways = r.analysis.pathways
         p = len(pathways.names)
         col, row = int(x), int(y)
         if not (0 <= col < p and 0 <= row < p):
             return ""
         value = pathways.flow_sum[self.condition.currentIndex(), row, col]
-        return (f"<b>{pathways.names[row]}</b> attends to <b>{pathways.names[col]}</b>: "
+        return (f"<b>{esc(pathways.names[row])}</b> attends to <b>{esc(pathways.names[col])}</b>: "
                 f"total {value:.4g} ({pathways.edge_count[row, col]} edges)")
 
     def _view_pos(self, scene_pos) -> QPointF:

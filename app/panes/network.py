@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from app.panes import combo_state, restore_combos
+from app.plain import plain_label
 from core.graph import METABOLITE
 
 
@@ -95,7 +96,7 @@ class NetworkPane(QWidget):
         legend = item.addLegend(offset=(5, 5), labelTextSize="8pt")
         legend.addItem(pg.ScatterPlotItem(symbol="o", brush=(214, 39, 40), size=9, pen=None), "metabolite")
         legend.addItem(pg.ScatterPlotItem(symbol="s", brush=(31, 119, 180), size=9, pen=None), "reaction")
-        self.info = QLabel("No results yet.", self)
+        self.info = plain_label(QLabel("No results yet.", self))  # condition names, error messages
         self.info.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QComplet
                                QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.panes.bounds import BoundsModel
+from app.plain import esc, literal
 from core.attention.result import AttentionConfig
 from core.conditions import (DEFAULT_PRESETS, Condition, load_conditions_file, preset_names, resolve_presets,
                              save_conditions_file)
@@ -230,8 +231,8 @@ class SetupPane(QWidget):
         else:
             m = loaded.model
             self.model_label.setText(
-                f"<b>{m.id or 'model'}</b> — {len(m.metabolites):,} metabolites, {len(m.reactions):,} reactions, "
-                f"{len(m.genes):,} genes<br><span style='color:#666'>{loaded.source}</span>")
+                f"<b>{esc(m.id or 'model')}</b> — {len(m.metabolites):,} metabolites, {len(m.reactions):,} reactions, "
+                f"{len(m.genes):,} genes<br><span style='color:#666'>{esc(loaded.source)}</span>")
             self._exchange_names = {r.id: (r.name or r.id) for r in m.boundary}
             completer = QCompleter(sorted(self._exchange_names), self.add_exchange)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -261,11 +262,11 @@ class SetupPane(QWidget):
                 if name in self._conditions:
                     flags |= Qt.ItemFlag.ItemIsEnabled
                     cond = self._conditions[name]
-                    item.setToolTip(cond.description or "from a conditions file")
+                    item.setToolTip(literal(cond.description or "from a conditions file"))
                     if cond.preset is None:
                         item.setText(f"{name}  (file)")
                 elif name in self._errors:
-                    item.setToolTip(f"not available for this model: {self._errors[name]}")
+                    item.setToolTip(literal(f"not available for this model: {self._errors[name]}"))
                     item.setText(f"{name}  (not in this model)")
                 item.setFlags(flags)
                 on = name in checked and name in self._conditions
@@ -362,10 +363,11 @@ class SetupPane(QWidget):
         with QSignalBlocker(self.measured):
             self.measured.setText("" if cond is None or cond.measured_growth is None else f"{cond.measured_growth:g}")
         if cond is None:
-            self.selected_label.setText(f"<i>{name}: {self._errors.get(name, '')}</i>" if name in self._errors else "")
+            self.selected_label.setText(f"<i>{esc(name)}: {esc(self._errors.get(name, ''))}</i>"
+                                        if name in self._errors else "")
         else:
-            uptake = ", ".join(f"{k} {v:g}" for k, v in sorted(cond.medium.items(), key=lambda kv: -kv[1])[:3])
-            self.selected_label.setText(f"<b>{cond.name}</b>: {cond.description or 'custom medium'}"
+            uptake = esc(", ".join(f"{k} {v:g}" for k, v in sorted(cond.medium.items(), key=lambda kv: -kv[1])[:3]))
+            self.selected_label.setText(f"<b>{esc(cond.name)}</b>: {esc(cond.description or 'custom medium')}"
                                         f"<br><span style='color:#666'>largest uptakes: {uptake}</span>")
         self.selected_label.setWordWrap(True)
 
@@ -407,7 +409,7 @@ class SetupPane(QWidget):
             return
         if rid not in self._exchange_names:
             self.add_exchange.setStyleSheet("background:#fdd")
-            self.add_exchange.setToolTip(f"'{rid}' is not an exchange reaction of this model")
+            self.add_exchange.setToolTip(literal(f"{rid!r} is not an exchange reaction of this model"))
             return
         self.add_exchange.setStyleSheet("")
         bounds = dict(self._conditions[name].bounds)
