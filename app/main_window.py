@@ -357,8 +357,9 @@ class MainWindow(QMainWindow):
             self.set_busy(None)
             self.set_status("Export cancelled.")
         elif self.runner.cancel("load"):
-            # A parse cannot be interrupted; its thread finishes in the background and the result
-            # is dropped (TaskRunner never delivers a cancelled task's result). The open model stays.
+            # A parse cannot be interrupted: if it has not stopped within ComputeProcess.STOP_GRACE,
+            # the compute process is ended (a fresh one serves the next task); its result is never
+            # delivered (TaskRunner drops a cancelled task's result). The open model stays.
             self.set_busy(None)
             self.opener.pending_conditions = self.projects.pending = None
             self.opener.run_after_load = False
@@ -468,7 +469,14 @@ class MainWindow(QMainWindow):
         self.closing = True
         self.save_settings()
         if not self.runner.shutdown(5000):
-            log.warning("some background tasks did not stop in time")
+            # A task still waits on the compute process: end the process, which ends the wait, rather
+            # than destroy a running QThread (Qt aborts the program then).
+            log.warning("some background tasks did not stop in time; ending the compute process")
+            from app.worker import close_compute_process
+
+            close_compute_process()
+            if not self.runner.shutdown(5000):
+                log.warning("some background tasks did not stop in time")
         self.projects.close()
         self.log_pane.uninstall()
         super().closeEvent(event)

@@ -278,6 +278,10 @@ class ComputeProcess:
     """
 
     POLL = 0.03  # s; how often the waiting thread looks at should_stop
+    # s after a stop request before the child is ended: stages that check should_stop stop well within
+    # it; one that cannot (COBRApy parsing a model file, a bomb) is ended, so Cancel and closing the
+    # window really stop the work (the next call starts a fresh process)
+    STOP_GRACE = 3.0
 
     def __init__(self, preload: Callable[[], None] | None = None):
         ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
@@ -300,9 +304,17 @@ class ComputeProcess:
                 raise RuntimeError("the computation process has stopped; restart the program")
             self._stop.clear()
             self._conn.send((fn, args, kwargs))
+            stop_asked = None
             while True:
-                if should_stop is not None and should_stop() and not self._stop.is_set():
-                    self._stop.set()
+                if should_stop is not None and should_stop():
+                    if stop_asked is None:
+                        self._stop.set()
+                        stop_asked = time.perf_counter()
+                    elif time.perf_counter() - stop_asked > self.STOP_GRACE:
+                        log.info("ending the compute process: %s did not stop within %.0f s of the request",
+                                 getattr(fn, "__name__", fn), self.STOP_GRACE)
+                        self._end()
+                        raise Cancelled()
                 if not self._conn.poll(self.POLL):
                     if not self._process.is_alive():
                         raise RuntimeError(f"the computation process ended unexpectedly "
@@ -321,6 +333,12 @@ class ComputeProcess:
                     exc.traceback_text = text
                     raise exc
 
+    def _end(self) -> None:
+        """End the child at once (it is not answering); :func:`compute_process` starts a new one."""
+        self._process.kill()
+        self._process.join(2.0)
+        self._conn.close()
+
     def close(self, timeout: float = 2.0) -> None:
         self._stop.set()
         try:
@@ -329,13 +347,16 @@ class ComputeProcess:
                     self._conn.send(None)
                 finally:
                     self._lock.release()
-        except (OSError, BrokenPipeError):
+        except (OSError, BrokenPipeError, ValueError):  # ValueError: the pipe was closed by _end
             pass
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(1.0)
-        self._conn.close()
+        try:
+            self._conn.close()
+        except OSError:
+            pass
 
 
 _shared: ComputeProcess | None = None

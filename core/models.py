@@ -228,14 +228,35 @@ def _cache_put(digest: str, fmt: str, model) -> None:
     import cobra.io
 
     folder = cache_dir()
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        _drop_orphaned_temp_files(folder)
+        # The process id in the name: a process ended while writing (the window ends a parse that
+        # does not stop when cancelled) leaves a file the next writer recognises as orphaned.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.getpid()}-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             cobra.io.save_json_model(model, fh)
         os.replace(tmp, folder / f"{digest}-{fmt}.v{CACHE_VERSION}.json")
     except OSError as exc:  # a read-only or full cache folder only costs speed
         log.info("model cache not written: %s", exc)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _drop_orphaned_temp_files(folder: Path) -> None:
+    """Remove half-written cache files whose writing process no longer exists."""
+    for part in folder.glob(".*-*.tmp"):
+        try:
+            pid = int(part.name[1:].split("-", 1)[0])
+        except ValueError:
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            part.unlink(missing_ok=True)
+        except (PermissionError, OSError):
+            pass  # alive (another user's) or unknowable: leave it
 
 
 def _locate(source: str | Path) -> tuple[Path, str]:
