@@ -150,8 +150,10 @@ class Opener(QObject):
 
 
 def _looks_like_conditions(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8-sig")[:4000]
-    except (OSError, UnicodeDecodeError):
+    from core import limits
+
+    try:  # the head only, of a regular file only: a dropped FIFO or 200 MB model must not be read here
+        head = limits.read_head(path, 4000).decode("utf-8-sig", errors="ignore")
+    except InputError:
         return False
     return '"conditions"' in head or head.lstrip().startswith("[")

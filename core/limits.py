@@ -152,6 +152,27 @@ def read_file(path: str | Path, limit: Limit, source: str | Path | None = None) 
     return data
 
 
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of the regular file ``path`` (to guess what it is); InputError for a
+    FIFO, device or folder, which are never opened."""
+    path = Path(path)
+    try:
+        kind = _kind(os.stat(path).st_mode)
+        if kind is not None:
+            raise InputError(f"is {kind}, not a regular file; only regular files are read", path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
+    try:
+        if _kind(os.fstat(fd).st_mode) is not None:
+            raise InputError("is not a regular file; only regular files are read", path)
+        return os.read(fd, size)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
+    finally:
+        os.close(fd)
+
+
 def read_text(path: str | Path, limit: Limit, what: str = "text", source: str | Path | None = None) -> str:
     """:func:`read_file` decoded as UTF-8 (a BOM is dropped); InputError if it is not UTF-8 text."""
     data = read_file(path, limit, source)

@@ -77,3 +77,23 @@ def test_a_half_written_cache_file_of_an_ended_process_is_removed(tmp_path, monk
     models._cache_put("0" * 64, "sbml", textbook)
     assert not orphan.exists() and living.exists()
     assert (tmp_path / f"{'0' * 64}-sbml.v{models.CACHE_VERSION}.json").is_file()
+
+
+def test_a_dropped_fifo_or_device_is_not_read_to_guess_its_kind(tmp_path):
+    import os
+    import threading
+    from pathlib import Path
+
+    from app.opener import _looks_like_conditions
+
+    fifo = tmp_path / "drop.json"
+    os.mkfifo(fifo)
+    seen = []
+    thread = threading.Thread(target=lambda: seen.extend([_looks_like_conditions(fifo),
+                                                          _looks_like_conditions(Path("/dev/zero"))]), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and seen == [False, False]
+    conditions = tmp_path / "c.json"
+    conditions.write_text('{"conditions": [{"name": "g", "preset": "glucose"}]}')
+    assert _looks_like_conditions(conditions)
