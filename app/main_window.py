@@ -312,6 +312,11 @@ class MainWindow(QMainWindow):
         conditions = self.setup.conditions()
         if not conditions:
             raise InputError("tick at least one growth condition")
+        from core.limits import MAX_RUN_CONDITIONS
+
+        if len(conditions) > MAX_RUN_CONDITIONS:  # refused now, not after minutes of FBA
+            raise InputError(f"{len(conditions):,} conditions are ticked; one run compares at most "
+                             f"{MAX_RUN_CONDITIONS}")
         return RunSettings(model=self.loaded.source.removeprefix("bundled:"),
                            conditions=tuple(c.name for c in conditions),
                            carbon_normalised=self.setup.carbon.isChecked(),

@@ -85,6 +85,9 @@ PROJECT_JSON_BYTES = Limit("METATTN_MAX_PROJECT_JSON_MB", 64, "MB", "a project's
 JSON_DEPTH = Limit("METATTN_MAX_JSON_DEPTH", 64, "", "JSON nesting depth")
 NUMBER_CHARS = Limit("METATTN_MAX_NUMBER_CHARS", 64, "", "characters in a JSON number")
 YAML_ALIAS_NODES = Limit("METATTN_MAX_YAML_ALIAS_NODES", 10_000, "", "nodes added by YAML aliases")
+# Conditions one run compares: core.attention.cross_attention.MAX_CONDITIONS, repeated here (a test
+# checks they agree) so that the window and the conditions readers can check it without importing torch.
+MAX_RUN_CONDITIONS = 32
 FILE_SIZE_LIMITS = (MODEL_BYTES, CONDITIONS_BYTES, CURRENCY_BYTES, PROJECT_BYTES, PROJECT_JSON_BYTES)
 ALL_LIMITS = FILE_SIZE_LIMITS + (JSON_DEPTH, NUMBER_CHARS, YAML_ALIAS_NODES)
 

@@ -203,7 +203,7 @@ def resolve_conditions(model, spec: str | Sequence[str], carbon_normalised: bool
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
     if not items:
         raise InputError("no conditions given")
-    from core.attention.cross_attention import MAX_CONDITIONS
+    from core.limits import MAX_RUN_CONDITIONS as MAX_CONDITIONS
 
     out: list[Condition] = []
     for item in items:

@@ -416,6 +416,12 @@ def test_hostile_conditions_files(tmp_path, capsys, name):
     assert_nothing_written(tmp_path / "o")
 
 
+def test_run_condition_limit_matches_the_attention_network():
+    from core.attention.cross_attention import MAX_CONDITIONS
+
+    assert limits.MAX_RUN_CONDITIONS == MAX_CONDITIONS
+
+
 def test_too_many_conditions_are_refused_before_fba(tmp_path, capsys, monkeypatch):
     import core.conditions.fba
 
