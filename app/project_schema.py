@@ -18,14 +18,14 @@ import numpy as np
 from core.attention.result import MODES, AttentionConfig, AttentionResult
 from core.conditions import Condition
 from core.errors import InputError
+from core.limits import ATTENTION_RANGES, MAX_MEMORY_BUDGET_GB, TOP_K_RANGE
 from core.pipeline import RunSettings
 
 MAX_ABS_FLUX = 1e6  # as for conditions files (core.conditions.files)
 MAX_CONDITIONS_LISTED = 10_000
 MAX_TEXT = 10_000  # characters in one name or description
-# Ranges of the attention settings; the command line accepts the same (main.RANGES).
-INT_RANGES = {"d_model": (1, 8192), "heads": (1, 256), "layers": (1, 1000), "hops": (1, 8),
-              "hub_degree": (1, 10 ** 9), "seed": (0, 2 ** 32 - 1), "ffn_mult": (1, 64),
+# Ranges of the attention settings: the command line's (core.limits.ATTENTION_RANGES) and the rest.
+INT_RANGES = {**ATTENTION_RANGES, "hub_degree": (1, 10 ** 9), "ffn_mult": (1, 64),
               "top_compartments": (0, 10_000), "top_pathways": (0, 10_000), "pathway_hash_buckets": (0, 10_000),
               "pretrain_steps": (0, 1_000_000)}
 BOOLS = ("pathway_bias", "flux_bias")
@@ -93,7 +93,7 @@ def attention_config(data, check: _Checker) -> AttentionConfig:
         known["dropout"] = check.number(data["dropout"], "settings.attention.dropout", 0.0, 0.999)
     if "memory_budget_gb" in data:
         known["memory_budget_gb"] = check.number(data["memory_budget_gb"], "settings.attention.memory_budget_gb",
-                                                 1e-3, 4096.0)
+                                                 1e-3, MAX_MEMORY_BUDGET_GB)
     if "mode" in data:
         known["mode"] = check.text(data["mode"], "settings.attention.mode")
         if known["mode"] not in MODES:
@@ -125,7 +125,7 @@ def run_settings(data, check: _Checker) -> RunSettings:
         filter_currency=check.bool(data.get("filter_currency", True), "settings.filter_currency"),
         currency_ids=currency,
         attention=attention_config(data.get("attention", {}), check),
-        top_k=check.int(data.get("top_k", 20), "settings.top_k", 1, 100_000),
+        top_k=check.int(data.get("top_k", 20), "settings.top_k", *TOP_K_RANGE),
     )
 
 

@@ -85,6 +85,12 @@ PROJECT_JSON_BYTES = Limit("METATTN_MAX_PROJECT_JSON_MB", 64, "MB", "a project's
 JSON_DEPTH = Limit("METATTN_MAX_JSON_DEPTH", 64, "", "JSON nesting depth")
 NUMBER_CHARS = Limit("METATTN_MAX_NUMBER_CHARS", 64, "", "characters in a JSON number")
 YAML_ALIAS_NODES = Limit("METATTN_MAX_YAML_ALIAS_NODES", 10_000, "", "nodes added by YAML aliases")
+# Accepted ranges of the attention settings a user or a project file gives (the command line's options,
+# app.project_schema): beyond them a value is a typo or an attack, not an experiment.
+ATTENTION_RANGES = {"heads": (1, 256), "d_model": (1, 8192), "layers": (1, 1000), "hops": (1, 8),
+                    "seed": (0, 2 ** 32 - 1)}
+TOP_K_RANGE = (1, 100_000)
+MAX_MEMORY_BUDGET_GB = 4096.0
 # Conditions one run compares: core.attention.cross_attention.MAX_CONDITIONS, repeated here (a test
 # checks they agree) so that the window and the conditions readers can check it without importing torch.
 MAX_RUN_CONDITIONS = 32
