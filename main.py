@@ -10,11 +10,11 @@ import os
 import sys
 from pathlib import Path
 
+from core.limits import ATTENTION_RANGES, MAX_MEMORY_BUDGET_GB, TOP_K_RANGE  # standard library only
+
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-# Accepted ranges of the numeric options: beyond them a run is a typo or an attack, not an experiment.
-RANGES = {"heads": (1, 256), "d_model": (1, 8192), "layers": (1, 1000), "hops": (1, 8), "top_k": (1, 100_000),
-          "seed": (0, 2 ** 32 - 1)}
-MAX_MEMORY_BUDGET_GB = 4096.0
+# Accepted ranges of the numeric options (core.limits): beyond them a run is a typo or an attack.
+RANGES = {**ATTENTION_RANGES, "top_k": TOP_K_RANGE}
 
 
 class _Parser(argparse.ArgumentParser):
