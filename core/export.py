@@ -153,7 +153,7 @@ def graph_to_networkx(result):
     """
     import networkx as nx
 
-    from core.layout import edge_lookup
+    from core.views import edge_lookup
 
     graph, att = result.graph, result.attention
     n = graph.n_nodes
@@ -314,7 +314,7 @@ def export_summary(result, path: str | Path, overwrite: bool = True) -> Path:
 
 def network_for(result, condition: int, top_k: int = NETWORK_TOP_K):
     """Neighbourhood and drawing arrays of the top nodes in one condition (positions cached)."""
-    from core.layout import graph_arrays, neighbourhood
+    from core.views import graph_arrays, neighbourhood
 
     nbh = neighbourhood(result.graph, result.attention, top_k=top_k, condition=condition)
     return nbh, graph_arrays(nbh, seed=result.settings.attention.seed)

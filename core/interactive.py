@@ -12,7 +12,7 @@ network shows a neighbourhood, not the whole graph.
 
 Shapes (legend: C conditions, E attention edges, K drawn nodes, M drawn edges, P pathways):
     heatmap: one marker per kept attention edge (<= MAX_HEATMAP_EDGES), colour (E,) per condition
-    network: nodes (K,), edges (M,) from :class:`core.layout.GraphArrays`
+    network: nodes (K,), edges (M,) from :class:`core.views.GraphArrays`
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 
 from core.conditions import growth_arrays
 from core.graph import METABOLITE
-from core.layout import METABOLITE_RGB, REACTION_RGB, condition_colour, pathway_order, shorten
+from core.views import METABOLITE_RGB, REACTION_RGB, condition_colour, pathway_order, shorten
 
 MAX_HEATMAP_EDGES = 30_000
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 3}}

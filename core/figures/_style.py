@@ -10,7 +10,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from core.layout import METABOLITE_RGB, REACTION_RGB, shorten
+from core.views import METABOLITE_RGB, REACTION_RGB, shorten
 
 FIGURE_DPI = 300
 COLORMAPS = ("viridis", "plasma", "inferno")

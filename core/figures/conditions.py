@@ -16,7 +16,7 @@ from core.figures._style import (
     style_axes,
 )
 from core.graph import METABOLITE
-from core.layout import condition_colour
+from core.views import condition_colour
 
 
 def growth_figure(conditions, title: str = "Growth rate per condition"):

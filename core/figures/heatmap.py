@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm, Normalize
 
 from core.figures._style import FONT_SIZE, colormap, empty_message, new_figure, plain
-from core.layout import attention_slice, heatmap_grid, pathway_order
+from core.views import attention_slice, heatmap_grid, pathway_order
 
 MAX_PIXELS = 1500
 

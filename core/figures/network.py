@@ -1,6 +1,6 @@
 """The attention network around the most important nodes (or one chosen node).
 
-Drawn from :class:`core.layout.GraphArrays` (the same arrays the GUI's network pane shows):
+Drawn from :class:`core.views.GraphArrays` (the same arrays the GUI's network pane shows):
 metabolites are red circles, reactions blue squares, node size follows importance, edge width and
 opacity follow attention.
 
@@ -20,7 +20,7 @@ PX_TO_PT = 0.75  # pyqtgraph sizes are pixels at 96 dpi; matplotlib sizes are po
 
 
 def network_figure(arrays, title: str = "", labels: bool = True, size: float = 8.0):
-    """A figure of the subgraph in ``arrays`` (:func:`core.layout.graph_arrays`)."""
+    """A figure of the subgraph in ``arrays`` (:func:`core.views.graph_arrays`)."""
     fig = new_figure(size, size * 0.85)
     ax = fig.add_subplot()
     k = arrays.pos.shape[0]
