@@ -97,3 +97,15 @@ def test_a_dropped_fifo_or_device_is_not_read_to_guess_its_kind(tmp_path):
     conditions = tmp_path / "c.json"
     conditions.write_text('{"conditions": [{"name": "g", "preset": "glucose"}]}')
     assert _looks_like_conditions(conditions)
+
+
+def test_a_gzip_bomb_opened_in_the_window_gives_a_dialog(qtbot, window, dialogs, tmp_path):
+    from tests.robustness.test_attacks import gzip_bomb
+
+    bomb = gzip_bomb(tmp_path / "bomb.xml.gz")
+    with qtbot.waitSignal(window.run_failed, timeout=60_000) as failed:
+        window.open_model(str(bomb))
+    assert str(bomb) in failed.args[0] and "decompresses to more than" in failed.args[0]
+    kind, title, text = dialogs[0][-1]
+    assert kind == "critical" and title == "Could not open the model" and str(bomb) in text
+    assert window.runner.active_threads() == 0 or qtbot.waitUntil(lambda: window.runner.active_threads() == 0)
