@@ -59,7 +59,12 @@ def _add_run_options(p: argparse.ArgumentParser, gui: bool = False) -> None:
                    help="keep currency metabolites (h, h2o, atp, nad, ...) in the graph; by default they are removed "
                         "(list: resources/currency_metabolites.txt)")
     if not gui:
-        g.add_argument("--pfba", action="store_true", help="parsimonious FBA fluxes instead of plain FBA")
+        g.add_argument("--pfba", action="store_true", help="parsimonious FBA fluxes (the default; kept for scripts)")
+        g.add_argument("--fba", action="store_true",
+                       help="plain FBA fluxes instead of parsimonious FBA (one of many optimal flux solutions)")
+        g.add_argument("--weights", default="auto", metavar="FILE",
+                       help="trained attention weights (.safetensors from 'metattn train'); 'auto' (default): the "
+                            "weights shipped for this model if any; 'none': untrained, structure-only attention")
         g.add_argument("--currency-file", type=Path,
                        help="your own list of currency metabolite base ids, one per line")
     a = p.add_argument_group("attention")
@@ -120,7 +125,7 @@ def _settings_from_args(args):
         conditions=tuple(s.strip() for s in args.conditions.split(",") if s.strip()) if named else DEFAULT_PRESETS,
         only_available_presets=not named,
         carbon_normalised=args.carbon_normalised,
-        pfba=args.pfba,
+        pfba=not getattr(args, "fba", False),
         filter_currency=not args.no_currency_filter,
         currency_ids=currency,
         attention=AttentionConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, hops=args.hops,
@@ -128,6 +133,7 @@ def _settings_from_args(args):
                                   pathway_bias=not args.no_pathway_bias,
                                   flux_bias=not getattr(args, "no_flux_bias", False)),
         top_k=args.top_k,
+        weights=getattr(args, "weights", "auto"),
     )
 
 
@@ -170,6 +176,31 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", type=Path, help="after the results show, save the whole window to this PNG and exit")
 
     sub.add_parser("presets", help="list the growth-condition presets")
+
+    train = sub.add_parser("train", help="train the attention model on media simulated from a model; write weights",
+                           description="Sample random media around the model's minimal medium, solve FBA and "
+                                       "parsimonious FBA for each, train the multi-task attention model (growth, grows "
+                                       "or not, fluxes), score it on held-out media beside baselines and write the "
+                                       "weights with a card (.safetensors) for 'metattn run --weights'.")
+    train.add_argument("--model", "-m", required=True, help="model file or bundled model name")
+    train.add_argument("--media", type=int, default=2000, help="random media to simulate (default: %(default)s)")
+    train.add_argument("--out", "-o", type=Path, required=True, help="weights file to write (.safetensors)")
+    train.add_argument("--seed", type=int, default=0, help="seed for media, split and training (default: 0)")
+    train.add_argument("--epochs", type=int, default=60, help="at most this many epochs (default: %(default)s)")
+    train.add_argument("--max-minutes", type=float, default=15.0,
+                       help="stop training after this long, keeping the best weights (default: %(default)s)")
+    train.add_argument("--processes", type=int, default=2, help="processes solving FBA (default: %(default)s)")
+    train.add_argument("--data", type=Path, help="reuse training data saved by --save-data instead of solving again")
+    train.add_argument("--save-data", type=Path, help="also save the simulated training data (.npz)")
+    train.add_argument("--compare-uniform", action="store_true",
+                       help="also train the same graph model without attention (uniform neighbour weights) as a baseline")
+    train.add_argument("--leave-out", default="",
+                       help="comma-separated carbon exchanges to hold out entirely, each in its own extra training run")
+    train.add_argument("--d-model", type=int, default=32, help="feature width (default: %(default)s)")
+    train.add_argument("--heads", type=int, default=4, help="attention heads (default: %(default)s)")
+    train.add_argument("--layers", type=int, default=2, help="attention layers (default: %(default)s)")
+    train.add_argument("--force", action="store_true", help="replace --out if it exists")
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     batch = sub.add_parser("batch", help="many models x many media on Dask: growth (and fluxes) per medium into a folder",
                            description="Solve FBA for every model and medium a SPEC lists, on a local Dask cluster or "
@@ -261,6 +292,12 @@ def _cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _cmd_train(args) -> int:
+    from core.training.cli import train_cli
+
+    return train_cli(args)
+
+
 def _cmd_presets() -> int:
     from core.conditions import load_presets
 
@@ -299,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_presets()
         if args.command == "batch":
             return _cmd_batch(args)
+        if args.command == "train":
+            return _cmd_train(args)
         if args.command == "gui":
             return _cmd_gui(args)
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux") \

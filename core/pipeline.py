@@ -35,12 +35,17 @@ class RunSettings:
     # note instead of failing the run; the CLI sets it when the user names no conditions.
     only_available_presets: bool = False
     carbon_normalised: bool = False
-    pfba: bool = False
+    # Parsimonious FBA by default: one degenerate FBA solution's loops (e.g. an Fe2+/Fe3+ exchange
+    # cycle) never reach the user; growth is the same.
+    pfba: bool = True
     filter_currency: bool = True
     currency_ids: tuple[str, ...] | None = None  # None: resources/currency_metabolites.txt
     attention: AttentionConfig = field(default_factory=AttentionConfig)
     top_k: int = 20
     use_cache: bool = True
+    # "auto": the shipped trained weights for this model's graph when there are any (else untrained);
+    # "none": the untrained, structure-only read-out; otherwise a weights file (core.training.weights).
+    weights: str = "auto"
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +57,7 @@ class RunSettings:
             "currency_ids": list(self.currency_ids) if self.currency_ids is not None else None,
             "attention": self.attention.to_dict(),
             "top_k": self.top_k,
+            "weights": self.weights,
         }
 
     @classmethod
@@ -61,11 +67,12 @@ class RunSettings:
             model=str(data["model"]),
             conditions=tuple(data.get("conditions", ())),
             carbon_normalised=bool(data.get("carbon_normalised", False)),
-            pfba=bool(data.get("pfba", False)),
+            pfba=bool(data.get("pfba", False)),  # files from before pFBA became the default used FBA
             filter_currency=bool(data.get("filter_currency", True)),
             currency_ids=tuple(data["currency_ids"]) if data.get("currency_ids") is not None else None,
             attention=AttentionConfig.from_dict(data.get("attention", {})),
             top_k=int(data.get("top_k", 20)),
+            weights=str(data.get("weights", "auto")),
         )
 
 
@@ -168,10 +175,42 @@ def run_pipeline(settings: RunSettings, progress: Progress | None = None, should
     stage = _StageProgress(progress)
     t0 = time.perf_counter()
     stage.enter("attention", "Running attention")
-    attention = run_attention(prepared[1], usable, settings.attention, progress=stage, should_stop=should_stop)
+    trained = load_weights_for(settings, prepared[1])
+    if trained is None:
+        attention = run_attention(prepared[1], usable, settings.attention, progress=stage, should_stop=should_stop)
+        prepared[5].append("Attention is untrained (structure only): no trained weights for this model's graph, "
+                           "so importance reflects the network's structure and fluxes, not a learned prediction.")
+    else:
+        from core.training.inference import trained_attention
+
+        attention = trained_attention(prepared[1], usable, *trained)
+        prepared[5].append(trained_note(trained[1]))
     prepared[4]["attention"] = time.perf_counter() - t0
     check_stop(should_stop)
     return _finish(settings, prepared, tuple(usable), attention, progress, should_stop, with_analysis)
+
+
+def load_weights_for(settings: RunSettings, graph: MetabolicGraph):
+    """``(model, card)`` of the trained weights ``settings.weights`` names for ``graph``, or None for the
+    untrained read-out; InputError for a file that is not weights or was trained on another graph."""
+    choice = (settings.weights or "none").strip()
+    if choice.lower() == "none":
+        return None
+    from core.training.weights import load_predictor, shipped_weights
+
+    path = shipped_weights(graph.node_ids) if choice.lower() == "auto" else choice
+    return None if path is None else load_predictor(path, graph.node_ids)
+
+
+def trained_note(card: dict) -> str:
+    """One line saying which trained weights ran and how well they predict held-out media."""
+    held = card.get("metrics", {}).get("held_out", {})
+    r2 = held.get("growth_r2")
+    flux = held.get("flux_r2")
+    data = card.get("data", {})
+    return (f"Attention from weights trained on {data.get('media', '?')} simulated media of "
+            f"{card.get('model_id', 'this model')}: held-out growth R² "
+            f"{'n/a' if r2 is None else f'{r2:.3f}'}, flux R² {'n/a' if flux is None else f'{flux:.3f}'}.")
 
 
 def resume_pipeline(settings: RunSettings, attention: AttentionResult, progress: Progress | None = None,

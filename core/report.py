@@ -6,7 +6,11 @@ Top-level keys:
     model                         id, source, format, sha256, counts (metabolites, reactions, genes)
     graph                         counts of the full graph and of the graph attention ran on
     conditions                    per condition: name, medium, growth_rate (1/h), status, fluxes summary
-    attention                     config and shapes (present when attention ran)
+    attention                     config and shapes (present when attention ran); ``trained`` says whether
+                                  trained weights ran (False: untrained, structure only)
+    trained_model                 when trained weights ran: their card (data recipe, settings, held-out
+                                  metrics beside baselines, faithfulness), and predicted beside FBA growth
+                                  per condition; absent for the untrained read-out
     analysis                      the analysis section (see core.analysis), when it ran
     timings                       seconds per stage
     notes                         plain-language remarks (conditions left out, ...)
@@ -53,7 +57,10 @@ def build_report(result) -> dict:
             "conditions": list(att.condition_names),
             "layers": att.n_layers, "heads": att.n_heads, "nodes": att.n_nodes, "edges": att.n_edges,
             "feature_names": list(att.feature_names),
+            "trained": att.trained,
         }
+        if att.trained:
+            report["trained_model"] = att.prediction
     if result.analysis is not None:
         report["analysis"] = result.analysis.to_dict()
     return to_jsonable(report)

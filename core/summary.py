@@ -141,6 +141,9 @@ def summary_markdown(graph_or_result, conditions=None, attention=None, analysis=
     out += _growth(conditions, attention)
     if notes:
         out += ["**Notes on this run:**", ""] + [f"- {_cell(_md(n))}" for n in notes] + [""]
+    from core.training.explain import trust_section
+
+    out += trust_section(attention, _md, _table)
     if analysis is None:
         out += ["*The attention analysis was not run, so there is nothing more to report.*", ""]
         out += _glossary()

@@ -103,6 +103,13 @@ class AttentionResult:
     fused: np.ndarray | None = None  # (N, D) float32, one representation per node, conditions combined
     edge_hops: np.ndarray | None = None  # (E,) int8, 0 self-loop, 1 metabolic edge, t hops
     timings: dict = field(default_factory=dict)  # seconds per stage; not part of to_dict()
+    # Trained weights (core.training.inference): their card, predicted growth and probability of growth
+    # beside FBA growth per condition. None: the untrained, structure-only read-out.
+    prediction: dict | None = None
+
+    @property
+    def trained(self) -> bool:
+        return self.prediction is not None
 
     @property
     def n_layers(self) -> int:
@@ -137,4 +144,5 @@ class AttentionResult:
             "layers": self.n_layers, "heads": self.n_heads, "nodes": self.n_nodes, "edges": self.n_edges,
             "feature_names": list(self.feature_names),
             "top_importance": top_nodes,
+            "trained": self.trained,
         }

@@ -59,6 +59,9 @@ class SelfAttention(nn.Module):
                                  nn.Linear(ffn_mult * d_model, d_model))
         self.dropout = nn.Dropout(dropout)
         self.pathway_weight = nn.Parameter(torch.empty(heads)) if pathway_bias else None
+        # True: every neighbour weighs the same (no scores, no biases) — the "graph model without
+        # attention" baseline of core.training; values, projections and the rest stay.
+        self.uniform = False
         SelfAttention.reset_parameters(self)
 
     # Subclasses swap the projections (node-type-aware) and add edge biases through these hooks.
@@ -98,6 +101,8 @@ class SelfAttention(nn.Module):
         c, n, d = x.shape
         h, f = self.heads, self.head_dim
         q, k, v = self.project_qkv(x, graph)  # [C, N, D] each
+        if self.uniform:
+            q = torch.zeros_like(q)
         weights = received = None
         if graph.full:
             qh, kh, vh = (t.view(c, n, h, f).transpose(1, 2) for t in (q, k, v))  # [C, H, N, F]
@@ -112,7 +117,8 @@ class SelfAttention(nn.Module):
                 received = full_attention_received(qh, kh)  # [N, C, H]
         else:
             qn, kn, vn = (t.transpose(0, 1).unflatten(-1, (h, f)) for t in (q, k, v))  # [N, C, H, F] views
-            out, w = edge_attention(qn, kn, vn, graph.edge_index, self.edge_bias(graph), self.dropout_p,
+            bias = None if self.uniform else self.edge_bias(graph)
+            out, w = edge_attention(qn, kn, vn, graph.edge_index, bias, self.dropout_p,
                                     self.training, graph.rows)
             out = out.transpose(0, 1).reshape(c, n, d)  # [C, N, D]
             weights = w if need_weights else None

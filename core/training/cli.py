@@ -1,0 +1,81 @@
+"""The terminal side of ``main.py train``: checks, a progress bar, Ctrl-C keeping the best weights so far."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+from core.errors import Cancelled, InputError
+
+EXIT_OK = 0
+
+
+def _check(args) -> None:
+    if not 1 <= args.media <= 1_000_000:
+        raise InputError(f"--media must be between 1 and 1,000,000 (got {args.media})")
+    if not 1 <= args.epochs <= 10_000:
+        raise InputError(f"--epochs must be between 1 and 10,000 (got {args.epochs})")
+    if not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
+        raise InputError(f"--max-minutes must be a positive number (got {args.max_minutes})")
+    if not 1 <= args.processes <= 256:
+        raise InputError(f"--processes must be between 1 and 256 (got {args.processes})")
+    if not 0 <= args.seed < 2**32:
+        raise InputError(f"--seed must be between 0 and 2**32 - 1 (got {args.seed})")
+    for name in ("d_model", "heads", "layers"):
+        if not 1 <= getattr(args, name) <= 1024:
+            raise InputError(f"--{name.replace('_', '-')} must be between 1 and 1024 (got {getattr(args, name)})")
+    if args.d_model % args.heads:
+        raise InputError(f"--d-model ({args.d_model}) must be a multiple of --heads ({args.heads})")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise InputError("exists already; not overwritten (use --force to replace it)", out)
+    if out.suffix != ".safetensors":
+        raise InputError("the weights file must end in .safetensors", out)
+
+
+def train_cli(args) -> int:
+    from core.cli_progress import StopOnInterrupt, TerminalProgress, terminal_safe
+    from core.training.command import train_and_evaluate
+    from core.training.train import TrainConfig
+    from core.training.weights import save_predictor
+
+    _check(args)
+    config = TrainConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, epochs=args.epochs,
+                         seed=args.seed, max_seconds=args.max_minutes * 60.0)
+    leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
+    bar = TerminalProgress(enabled=not args.quiet)
+
+    def log(line: str) -> None:
+        bar.finish()
+        print(f"  {terminal_safe(line)}")
+
+    with StopOnInterrupt() as stop:
+        try:
+            model, card = train_and_evaluate(args.model, args.media, args.seed, config, args.data, args.save_data,
+                                             args.compare_uniform, leave_out, args.processes,
+                                             progress=bar, should_stop=stop, log=log)
+        except Cancelled:
+            bar.finish()
+            print(f"metattn: stopped ({stop.signal_name}) before training began; nothing was written",
+                  file=sys.stderr)
+            return stop.exit_code
+    bar.finish()
+    save_predictor(args.out, model, replace_card_source(card), overwrite=args.force)
+    metrics = card["metrics"]
+    if card["train"]["interrupted"]:
+        print(f"metattn: stopped ({stop.signal_name}); the best weights so far were kept", file=sys.stderr)
+    print(f"Wrote {terminal_safe(args.out)}")
+    summary = {k: v for k, v in metrics.items() if k != "faithfulness"}
+    print(json.dumps(summary, indent=1, default=str))
+    return EXIT_OK if not card["train"]["interrupted"] else stop.exit_code
+
+
+def replace_card_source(card: dict) -> dict:
+    """The card as stored: a bundled model keeps its name; a path keeps only its file name (no home folders
+    in a file that may be shared)."""
+    source = card.get("model_source", "")
+    if source and (Path(source).exists() or "/" in source):
+        return dict(card, model_source=Path(source).name)
+    return card

@@ -1,0 +1,72 @@
+"""Plain words for summary.md on what the attention model is and how far to trust it.
+
+:func:`trust_section` returns Markdown lines: for trained weights, what they predict, their held-out scores
+beside the baselines, predicted beside FBA growth per condition and the faithfulness checks; for the
+untrained read-out, a plain statement that the attention reflects structure only.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+def _f(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[str]:
+    if attention is None:
+        return []
+    if not getattr(attention, "trained", False):
+        return ["## How far to trust the attention", "",
+                "**Untrained — structure only.** No trained weights exist for this model's graph, so the attention "
+                "network ran with seeded random weights. Importance here reflects how the network is wired and "
+                "the FBA fluxes fed in; it is not a learned prediction, and a different seed changes it. Train "
+                "weights for this model with `python main.py train --model MODEL --out weights.safetensors` and "
+                "rerun with `--weights weights.safetensors`.", ""]
+    p = attention.prediction
+    card = p["card"]
+    data, metrics = card.get("data", {}), card.get("metrics", {})
+    held = metrics.get("held_out", {})
+    base = metrics.get("baselines", {})
+    out = ["## What the attention model predicts, and how well", "",
+           f"The attention comes from a model trained to predict, from the medium alone (never from FBA results), "
+           f"the **growth rate**, whether the cell grows at all, and the flux of every reaction. It learned from "
+           f"{data.get('media', '?')} media simulated from {md(str(card.get('model_id', 'the model')))} "
+           f"(random carbon, nitrogen, phosphorus and sulfur sources, aerobic and anaerobic; growth by FBA, "
+           f"fluxes by {'parsimonious FBA' if data.get('fluxes', 'pfba') == 'pfba' else 'FBA'}; seed {data.get('seed', '?')}). "
+           f"It is scored on {held.get('media', '?')} media whose combination of carbon sources it never saw "
+           "in training (R² of 1 is perfect, 0 is no better than always guessing the average):", ""]
+    cols = [("this model", held)] + [(name, base[key]) for key, name in
+                                     (("graph_uniform_attention", "same model, no attention"),
+                                      ("mlp_medium", "MLP on the medium"), ("mean", "average only")) if key in base]
+    rows = [["Growth rate R²"] + [_f(m.get("growth_r2")) for _, m in cols],
+            ["Flux R² (variance-weighted)"] + [_f(m.get("flux_r2")) for _, m in cols],
+            ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
+    out += table(["Held-out score"] + [name for name, _ in cols], rows)
+    r2 = held.get("growth_r2")
+    if r2 is not None and r2 < 0.9:
+        out += [f"With a held-out growth R² of {r2:.2f} the model is only a rough predictor: read its "
+                "importances as tentative.", ""]
+    rows = [[md(name), _f(fba), _f(pred), f"{100 * prob:.0f} %"] for name, fba, pred, prob in
+            zip(p["conditions"], p["fba_growth"], p["predicted_growth"], p["grows_probability"])]
+    out += ["Its prediction for the conditions of this run, beside FBA:", ""]
+    out += table(["Condition", "FBA growth (1/h)", "Predicted (1/h)", "Predicted chance of growth"], rows)
+    faith = metrics.get("faithfulness", {})
+    mask = faith.get("mask_top_5pct")
+    if mask:
+        verdict = ("so the nodes it attends to matter more to its prediction than high-degree or random ones"
+                   if mask["attention"] > 1.2 * max(mask["degree"], mask["random"]) and mask["attention"] >= 0.005
+                   else
+                   "so by this test the attention does **not** single out what drives its prediction")
+        out += [f"**Is the attention faithful?** On the model's preset media, removing the 5 % most attended nodes "
+                f"from its read-out changes predicted growth by {mask['attention']:.3f} 1/h on average, against "
+                f"{mask['degree']:.3f} for the 5 % best-connected nodes and {mask['random']:.3f} for random nodes, "
+                f"{verdict}.", ""]
+    deletion = faith.get("deletion") or []
+    if deletion:
+        imp = sum(d["spearman_importance"] for d in deletion) / len(deletion)
+        deg = sum(d["spearman_degree"] for d in deletion) / len(deletion)
+        out += [f"Across those media, importance ranks reactions by how much deleting them costs growth with a "
+                f"Spearman correlation of {imp:.2f} (degree alone: {deg:.2f}).", ""]
+    return out

@@ -1,0 +1,194 @@
+"""Train a :class:`MetabolicPredictor` on a :class:`TrainingData` set: seeded, early-stopped, interruptible.
+
+:func:`training_inputs` turns a graph and a dataset into tensors once; :func:`train_predictor` runs Adam on
+minibatches of media, keeps the weights with the best validation loss (a held-out slice of the training
+groups, never the test set) and stops at ``epochs``, at ``max_seconds`` or when ``should_stop()`` says so —
+returning the best weights so far in every case. Same data, config and seed -> the same weights.
+
+Shapes (legend: M media, N nodes, R reactions with fluxes, D_s structural features):
+    structure (N, D_s), medium (M, N, 3), growth (M,), grows (M,), flux (M, R) asinh(flux / FLUX_SCALE)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import torch
+
+from core.errors import InputError
+from core.training.dataset import TrainingData, group_split
+from core.training.model import FLUX_SCALE, MetabolicPredictor, medium_features
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    d_model: int = 32
+    heads: int = 4
+    layers: int = 2
+    readout_queries: int = 4
+    id_dim: int = 16
+    hidden: int = 128
+    epochs: int = 60
+    batch: int = 16  # media per step
+    lr: float = 3e-3
+    weight_decay: float = 1e-5
+    val_fraction: float = 0.1  # of the training groups, for early stopping
+    patience: int = 10  # epochs without a better validation loss before stopping
+    seed: int = 0
+    max_seconds: float = 900.0
+    threads: int = 1  # 2 threads ran slower than 1 whenever the other core was busy
+    uniform: bool = False  # the no-attention baseline
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingInputs:
+    node_ids: tuple[str, ...]
+    structure: torch.Tensor  # (N, D_s)
+    structure_names: tuple[str, ...]
+    medium: torch.Tensor  # (M, N, 3)
+    growth: torch.Tensor  # (M,)
+    grows: torch.Tensor  # (M,) bool
+    flux: torch.Tensor  # (M, R)
+    reaction_nodes: np.ndarray  # (R,)
+    exchange_nodes: np.ndarray  # (X,)
+    graph: object  # AttentionGraph, gather kernels (no CSR row pointers: their backward is slow)
+
+
+@dataclass
+class History:
+    epochs: list = field(default_factory=list)  # dicts: epoch, seconds, loss parts, val loss
+
+    def add(self, **row) -> None:
+        self.epochs.append(row)
+
+
+def training_inputs(graph, data: TrainingData) -> TrainingInputs:
+    """Tensors for ``data`` on ``graph`` (a MetabolicGraph of the same model, currency filtered or not)."""
+    from core.attention.attention_graph import build_attention_graph
+    from core.attention.features import structural_features
+    from core.graph import REACTION
+
+    index = graph.index
+    missing = [rid for rid in data.flux_ids if rid not in index]
+    if missing:
+        raise InputError(f"the dataset's fluxes name {len(missing)} reactions the graph lacks "
+                         f"(e.g. {', '.join(missing[:3])}): it was made for another model")
+    types = np.asarray(graph.node_types)
+    exchange_nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
+    ex_index = {graph.node_ids[i]: int(i) for i in exchange_nodes}
+    structure, names = structural_features(graph)
+    agraph = replace(build_attention_graph(graph, 1, 50), rows=None)
+    return TrainingInputs(
+        node_ids=tuple(graph.node_ids), structure=torch.from_numpy(structure), structure_names=names,
+        medium=torch.from_numpy(medium_features(graph, data.media, ex_index)),
+        growth=torch.from_numpy(data.growth.astype(np.float32)), grows=torch.from_numpy(data.grows),
+        flux=torch.from_numpy(np.arcsinh(data.fluxes / FLUX_SCALE).astype(np.float32)),
+        reaction_nodes=np.array([index[rid] for rid in data.flux_ids], dtype=np.int64),
+        exchange_nodes=exchange_nodes, graph=agraph)
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: float) -> MetabolicPredictor:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return MetabolicPredictor(inputs.structure.shape[1], len(inputs.node_ids), inputs.reaction_nodes,
+                                  inputs.exchange_nodes, config.d_model, config.heads, config.layers,
+                                  config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
+                                  growth_scale)
+
+
+def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):
+    out = model(inputs.structure, inputs.medium[idx], inputs.graph)
+    return model.loss(out, inputs.growth[idx], inputs.grows[idx], inputs.flux[idx])
+
+
+def evaluate_loss(model, inputs: TrainingInputs, idx: np.ndarray, batch: int = 32) -> float:
+    """Mean uncertainty-free loss (growth + grows + flux, equal weights) over media ``idx``."""
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(idx), batch):
+            part = torch.as_tensor(idx[start:start + batch])
+            _, parts = _batch_loss(model, inputs, part)
+            total += sum(parts.values()) * len(part)
+            n += len(part)
+    return total / max(n, 1)
+
+
+def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.ndarray, config: TrainConfig,
+                    progress: Callable[[float, str], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None,
+                    model: MetabolicPredictor | None = None) -> tuple[MetabolicPredictor, History]:
+    """Train on media ``train_idx`` (a slice of their groups held back for early stopping).
+
+    ``model``: start from these weights (fine-tuning) instead of a fresh seeded network.
+    Returns the weights with the best validation loss and the per-epoch history. A stop request ends
+    training early with the best weights so far (it does not raise).
+    """
+    if len(train_idx) < 4:
+        raise InputError(f"{len(train_idx)} training media are too few to train on")
+    groups = [data.groups[i] for i in train_idx]
+    fit_pos, val_pos = group_split(groups, config.val_fraction, config.seed + 1)
+    fit, val = train_idx[fit_pos], train_idx[val_pos]
+    growth_scale = float(max(np.percentile(data.growth[train_idx], 95), 1e-3))
+    model = model if model is not None else build_predictor(inputs, config, growth_scale)
+    history = History()
+    rng = np.random.default_rng(config.seed)
+    start = time.perf_counter()
+    best, best_state, stale = float("inf"), copy.deepcopy(model.state_dict()), 0
+    with _torch_threads(config.threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1))
+        for epoch in range(config.epochs):
+            model.train()
+            order = rng.permutation(fit)
+            sums = {"growth": 0.0, "grows": 0.0, "flux": 0.0}
+            stopped = False
+            for b in range(0, len(order), config.batch):
+                if should_stop and should_stop():
+                    stopped = True
+                    break
+                idx = torch.as_tensor(order[b:b + config.batch])
+                loss, parts = _batch_loss(model, inputs, idx)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+                opt.step()
+                for k, v in parts.items():
+                    sums[k] += v * len(idx)
+            if stopped:
+                break
+            sched.step()
+            model.eval()
+            val_loss = evaluate_loss(model, inputs, val)
+            elapsed = time.perf_counter() - start
+            history.add(epoch=epoch + 1, seconds=round(elapsed, 2), val_loss=val_loss,
+                        **{f"train_{k}": v / max(len(fit), 1) for k, v in sums.items()})
+            if val_loss < best - 1e-6:
+                best, best_state, stale = val_loss, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+            if progress:
+                progress((epoch + 1) / config.epochs,
+                         f"Epoch {epoch + 1}/{config.epochs}: validation loss {val_loss:.4f} (best {best:.4f})")
+            if stale >= config.patience or elapsed > config.max_seconds:
+                break
+    model.load_state_dict(best_state)
+    return model.eval(), history
