@@ -249,28 +249,45 @@ def check_strings(obj, what: str, source: str | Path | None) -> None:
             stack.extend(item)
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_LONG_NUMBER = r"[-+0-9.eE]{%d,}"
+_NUMBER_BYTES = b"0123456789eE.+-"
 
 
 def check_json_text(text: str, source: str | Path, what: str = "JSON") -> None:
     """Refuse JSON nested deeper than :data:`JSON_DEPTH` or with a number longer than
     :data:`NUMBER_CHARS` characters, before ``json`` parses it (deep nesting exhausts the recursion,
-    a 5,000-digit integer is refused by Python with a traceback, and either can be slow)."""
+    a 5,000-digit integer is refused by Python with a traceback, and either can be slow).
+
+    Vectorised (about 20 ms per MB): escaped backslashes and quotes are dropped, every remaining quote
+    opens or closes a string, and brackets and digits count only outside strings.
+    """
     import numpy as np
 
     depth_cap, digits_cap = JSON_DEPTH.value(), NUMBER_CHARS.value()
-    bare = _JSON_STRING.sub('""', text)  # brackets and digits inside strings do not count
-    long_number = re.search(_LONG_NUMBER % (digits_cap + 1), bare)
-    if long_number:
-        raise InputError(f"{what} holds a number of more than {digits_cap} characters "
-                         f"({long_number.group()[:20]}...); limit {NUMBER_CHARS.env}={digits_cap}", source)
-    codes = np.frombuffer(bare.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    step = (np.isin(codes, (ord("["), ord("{"))).astype(np.int32)
-            - np.isin(codes, (ord("]"), ord("}"))).astype(np.int32))
-    if step.size and int(np.cumsum(step).max()) > depth_cap:
+    raw = text.encode("utf-8", "surrogatepass").replace(b"\\\\", b"").replace(b'\\"', b"")
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    if not codes.size:
+        return
+    quotes = codes == ord('"')
+    outside = (np.cumsum(quotes) % 2 == 0) & ~quotes
+    table = np.zeros(256, dtype=np.int8)  # +1 opens, -1 closes, by byte value
+    table[[ord("["), ord("{")]] = 1
+    table[[ord("]"), ord("}")]] = -1
+    step = np.where(outside, table[codes], 0).astype(np.int32)
+    if int(np.cumsum(step).max()) > depth_cap:
         raise InputError(f"{what} is nested more than {depth_cap} levels deep; limit {JSON_DEPTH.env}={depth_cap}",
                          source)
+    is_number = np.zeros(256, dtype=bool)
+    is_number[np.frombuffer(_NUMBER_BYTES, dtype=np.uint8)] = True
+    number = is_number[codes] & outside
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], number.view(np.int8), [0]))))
+    if edges.size:
+        lengths = edges[1::2] - edges[0::2]
+        longest = int(np.argmax(lengths))
+        if lengths[longest] > digits_cap:
+            start = edges[0::2][longest]
+            shown = raw[start:start + 20].decode("ascii", "replace")
+            raise InputError(f"{what} holds a number of more than {digits_cap} characters ({shown}...); "
+                             f"limit {NUMBER_CHARS.env}={digits_cap}", source)
 
 
 def load_json(text: str, source: str | Path, what: str = "JSON"):
