@@ -25,6 +25,7 @@ from app.worker import TaskRunner
 from core.errors import InputError
 
 TASK = "batch"
+SHUTDOWN_MS = 60_000  # closing waits for the run to stop: a local cluster takes a few seconds to close
 
 
 def _checkable(text: str, data: str, checked: bool = False) -> QListWidgetItem:
@@ -55,6 +56,7 @@ class BatchDialog(QDialog):
         self.setWindowTitle("Batch run: many models x many media")
         self.runner = TaskRunner(self)
         self.summary = None
+        self._closed = False  # once closed, late callbacks of a stopping run touch no widget
 
         self.models = QListWidget()
         for i, name in enumerate(bundled_names()):
@@ -158,8 +160,12 @@ class BatchDialog(QDialog):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Close and watched is self.parent():
-            self.runner.shutdown()
+            self._stop_for_good()
         return False
+
+    def _stop_for_good(self) -> None:
+        self._closed = True
+        self.runner.shutdown(SHUTDOWN_MS)
 
     # ------------------------------------------------------------------ inputs
 
@@ -235,10 +241,14 @@ class BatchDialog(QDialog):
             self.progress.setValue(0)
 
     def _progress(self, fraction: float, message: str) -> None:
+        if self._closed:
+            return
         self.progress.setValue(int(round(fraction * 1000)))
         self.status.setText(message)
 
     def _finished(self, summary) -> None:
+        if self._closed:
+            return
         self.summary = summary
         self._set_running(False)
         counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items())) or "nothing new"
@@ -252,6 +262,8 @@ class BatchDialog(QDialog):
         self.run_ended.emit("finished")
 
     def _failed(self, exc) -> None:
+        if self._closed:
+            return
         self._set_running(False)
         text = str(exc) if isinstance(exc, InputError) else f"Unexpected error ({type(exc).__name__}): {exc}"
         self.status.setText(text)
@@ -259,6 +271,8 @@ class BatchDialog(QDialog):
         self.run_ended.emit("failed")
 
     def _cancelled(self) -> None:
+        if self._closed:
+            return
         self._set_running(False)
         out = self.out.text().strip()
         self.status.setText(f"Cancelled; finished chunks are kept in {out}. Run again to compute the rest.")
@@ -298,7 +312,7 @@ class BatchDialog(QDialog):
         self.results_shown.emit()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.runner.shutdown()
+        self._stop_for_good()
         super().closeEvent(event)
 
 

@@ -170,12 +170,16 @@ def run_batch(plan: BatchPlan, out: str | Path, client, cluster=None,
                 time.sleep(0.1)  # polled, so that should_stop() is seen while a chunk runs
                 continue
             for future in finished:
-                chunk = pending.pop(future)
-                if future.status != "finished":
-                    exc = future.exception()
+                chunk = pending.pop(future, None)
+                if chunk is None:  # reported twice (finished, lost with its worker, finished again)
+                    continue
+                try:
+                    # A result lost with its worker after finishing is recomputed by the scheduler;
+                    # result() waits for that rather than reporting the chunk as failed.
+                    table = future.result()
+                except Exception as exc:  # raised by the task on a worker (after a retry), or KilledWorker
                     failed.append((chunk.index, f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
                     continue
-                table = future.result()
                 future.release()
                 folder.write_chunk(chunk, table)
                 computed += 1

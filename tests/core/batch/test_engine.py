@@ -84,6 +84,9 @@ def test_small_spec_on_textbook_matches_direct_cobrapy_fba(tmp_path, dask_client
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["complete"] and manifest["key"] == plan.key and all(c["done"] for c in manifest["chunks"])
     assert "time_limit" in manifest["method"] and manifest["models"][0]["sha256"] == plan.models[0].sha256
+    assert manifest["runs"] == [{"model": "textbook", "media": ["glucose", "acetate", "glucose_anaerobic", "media.csv",
+                                                                "random:40:2"]}]
+    assert manifest["spec"] == str((tmp_path / "spec.csv").resolve())
     growth = (out / GROWTH_CSV).read_text().splitlines()
     assert growth[0] == "model,source,medium,status,growth,grows" and len(growth) == 47
 
