@@ -67,7 +67,7 @@ def train_cli(args) -> int:
     if card["train"]["interrupted"]:
         print(f"metattn: stopped ({stop.signal_name}); the best weights so far were kept", file=sys.stderr)
     print(f"Wrote {terminal_safe(args.out)}")
-    summary = {k: v for k, v in metrics.items() if k != "faithfulness"}
+    summary = {k: v for k, v in metrics.items() if k not in ("faithfulness", "held_out_points")}
     print(json.dumps(summary, indent=1, default=str))
     return EXIT_OK if not card["train"]["interrupted"] else stop.exit_code
 

@@ -76,13 +76,34 @@ def faithfulness(model, graph, loaded_model, inputs, presets: Sequence, fraction
     return out
 
 
+HELD_OUT_POINTS = 500  # at most this many held-out media in the card's scatter points
+
+
+def held_out_points(model, inputs, test: np.ndarray, limit: int = HELD_OUT_POINTS) -> dict:
+    """FBA and predicted growth (1/h) of held-out media ``test`` (at most ``limit``, evenly spaced)."""
+    from core.training.evaluate import predict
+
+    test = np.asarray(test)
+    if len(test) > limit:
+        test = test[np.linspace(0, len(test) - 1, limit).round().astype(np.int64)]
+    predicted = predict(model, inputs, test)["growth"] if len(test) else np.zeros(0)
+    return {"fba": [round(float(v), 6) for v in inputs.growth.numpy()[test]],
+            "predicted": [round(float(v), 6) for v in predicted], "media": int(len(test))}
+
+
 def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, config=None,
                        data_path: str | Path | None = None, save_data: str | Path | None = None,
                        compare_uniform: bool = False, leave_out: Sequence[str] = (),
                        processes: int = 2, deletions: bool = True,
                        progress: Callable[[float, str], None] | None = None,
-                       should_stop: Callable[[], bool] | None = None, log: Callable[[str], None] = print):
-    """Returns ``(model, card)``; the card holds the data recipe, settings and every measured figure."""
+                       should_stop: Callable[[], bool] | None = None, log: Callable[[str], None] = print,
+                       on_epoch: Callable[[list], None] | None = None):
+    """Returns ``(model, card)``; the card holds the data recipe, settings and every measured figure.
+
+    ``on_epoch``: called with the training history so far after every epoch of the main model (live curves).
+    ``card["metrics"]["held_out_points"]``: FBA and predicted growth (1/h) of up to
+    :data:`HELD_OUT_POINTS` held-out media (an evenly spaced subset when there are more), for a scatter plot.
+    """
     from core.conditions import resolve_presets
     from core.graph import build_graph, remove_currency
     from core.models import load_model
@@ -110,7 +131,8 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
     inputs = training_inputs(graph, data)
     train, test = group_split(data.groups, 0.2, seed)
     t0 = time.perf_counter()
-    model, history = train_predictor(inputs, data, train, config, _stage(progress, 0.35, 0.45), should_stop)
+    model, history = train_predictor(inputs, data, train, config, _stage(progress, 0.35, 0.45), should_stop,
+                                     on_epoch=on_epoch)
     train_seconds = time.perf_counter() - t0
     interrupted = bool(should_stop and should_stop())
     held = model_scores(model, inputs, test)
@@ -118,7 +140,8 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
         f"{held['growth_r2']:.3f}, flux R² {held['flux_r2'] if held['flux_r2'] is None else round(held['flux_r2'], 3)}, "
         f"AUROC {held['grows_auroc']}")
     metrics: dict = {"held_out": held, "split": {"train": int(len(train)), "test": int(len(test)),
-                                                 "by": "carbon-source combination"}}
+                                                 "by": "carbon-source combination"},
+                     "held_out_points": held_out_points(model, inputs, test)}
     if not interrupted:
         if progress:
             progress(0.8, "Baselines")

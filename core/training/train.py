@@ -134,10 +134,12 @@ def evaluate_loss(model, inputs: TrainingInputs, idx: np.ndarray, batch: int = 3
 def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.ndarray, config: TrainConfig,
                     progress: Callable[[float, str], None] | None = None,
                     should_stop: Callable[[], bool] | None = None,
-                    model: MetabolicPredictor | None = None) -> tuple[MetabolicPredictor, History]:
+                    model: MetabolicPredictor | None = None,
+                    on_epoch: Callable[[list], None] | None = None) -> tuple[MetabolicPredictor, History]:
     """Train on media ``train_idx`` (a slice of their groups held back for early stopping).
 
     ``model``: start from these weights (fine-tuning) instead of a fresh seeded network.
+    ``on_epoch``: called after every epoch with a copy of the history rows so far (live loss curves).
     Returns the weights with the best validation loss and the per-epoch history. A stop request ends
     training early with the best weights so far (it does not raise).
     """
@@ -181,6 +183,8 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
             elapsed = time.perf_counter() - start
             history.add(epoch=epoch + 1, seconds=round(elapsed, 2), val_loss=val_loss,
                         **{f"train_{k}": v / max(len(fit), 1) for k, v in sums.items()})
+            if on_epoch is not None:
+                on_epoch([dict(row) for row in history.epochs])
             if val_loss < best - 1e-6:
                 best, best_state, stale = val_loss, copy.deepcopy(model.state_dict()), 0
             else:
