@@ -156,3 +156,53 @@ def resume_in_child(settings, conditions: Sequence, attention, progress=None, sh
     from core.pipeline import resume_pipeline
 
     return strip_model(resume_pipeline(settings, attention, progress, should_stop, conditions=conditions))
+
+
+# --------------------------------------------------------------------------- training (Run > Train model)
+
+
+def preload_training() -> None:
+    """Imports for a training process (:class:`app.train_dialog.TrainDialog` starts its own)."""
+    import torch
+
+    torch.set_num_threads(1)
+    import cobra  # noqa: F401
+
+    import core.training.command  # noqa: F401
+
+
+def train_job(process, model: str, media: int, seed: int, max_minutes: float, out_path: str, finish_early,
+              options: dict | None = None, on_epoch=None, progress=None, should_stop=None) -> dict:
+    """Train in ``process`` (a ComputeProcess of its own: a training run takes minutes and must not hold
+    up the window's runs); ``finish_early`` (a threading.Event) stops training keeping the best weights so
+    far, as Ctrl-C does in ``main.py train``. ``on_epoch(history rows)`` is called on this thread."""
+
+    def stop() -> bool:
+        return finish_early.is_set() or bool(should_stop and should_stop())
+
+    return process.call(train_in_child, model, media, seed, max_minutes, out_path, options or {},
+                        progress=progress, should_stop=stop, on_data=on_epoch)
+
+
+def train_in_child(model: str, media: int, seed: int, max_minutes: float, out_path: str, options: dict,
+                   progress=None, should_stop=None) -> dict:
+    """:func:`core.training.command.train_and_evaluate` and :func:`core.training.weights.save_predictor`
+    to ``out_path`` (a temporary file: the window copies it where the user saves it); returns the card
+    without its node list. ``options``: ``deletions`` (bool) and TrainConfig fields (epochs, d_model...)."""
+    import logging
+
+    from core.training.cli import replace_card_source
+    from core.training.command import train_and_evaluate
+    from core.training.train import TrainConfig
+    from core.training.weights import card_summary, save_predictor
+
+    options = dict(options)
+    deletions = bool(options.pop("deletions", False))
+    config = TrainConfig(**{**options, "seed": seed, "max_seconds": max_minutes * 60.0})
+    send = getattr(progress, "data", None)
+    model_out, card = train_and_evaluate(model, media, seed, config, processes=1, deletions=deletions,
+                                         progress=progress, should_stop=should_stop,
+                                         log=logging.getLogger("metattn.train").info, on_epoch=send)
+    card = replace_card_source(card)
+    save_predictor(out_path, model_out, card)
+    return card_summary(card)

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.setup.run_requested.connect(self.start_run)
         self.setup.cancel_requested.connect(self.cancel_run)
         self.setup.inputs_changed.connect(self._inputs_changed)
+        self.setup.weights_problem.connect(lambda text: self.show_error("Trained weights", text))
         for pane in self.result_panes:
             pane.node_clicked.connect(self.selection.select)
         self.selection.changed.connect(self._selection_changed)
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(False)
         run_menu.addSeparator()
         run_menu.addAction("&Batch run (many models x many media)…", self.open_batch_dialog)
+        run_menu.addAction("&Train model…", self.open_train_dialog)
         self.view_menu = self.menuBar().addMenu("&View")
         self.menuBar().addMenu("&Help").addAction("&About", self._about)
 
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
                                         S.value(self.settings, "attention/filter_currency"))
         with QSignalBlocker(self.setup.carbon):
             self.setup.carbon.setChecked(S.value(self.settings, "conditions/carbon_normalised"))
+        self.setup.set_weights(S.value(self.settings, "run/weights"))
 
     def save_settings(self) -> None:
         s = self.settings
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
         S.write_attention(s, self.setup.attention_config(check=False))
         s.setValue("attention/filter_currency", self.setup.currency.isChecked())
         s.setValue("conditions/carbon_normalised", self.setup.carbon.isChecked())
+        s.setValue("run/weights", self.setup.weights_choice())
         s.sync()
 
     def _warm_compute(self) -> None:
@@ -321,7 +325,7 @@ class MainWindow(QMainWindow):
                            conditions=tuple(c.name for c in conditions),
                            carbon_normalised=self.setup.carbon.isChecked(),
                            filter_currency=self.setup.currency.isChecked(),
-                           attention=self.setup.attention_config()), conditions
+                           attention=self.setup.attention_config(), weights=self.setup.weights_choice()), conditions
 
     def start_run(self) -> None:
         if self.runner.is_running("load"):
@@ -351,6 +355,12 @@ class MainWindow(QMainWindow):
         from app.batch_dialog import open_batch_dialog
 
         return open_batch_dialog(self)
+
+    def open_train_dialog(self):
+        """Run > Train model: the non-modal training dialog (app.train_dialog), returned."""
+        from app.train_dialog import open_train_dialog
+
+        return open_train_dialog(self)
 
     def cancel_run(self) -> None:
         if self.runner.cancel("run"):

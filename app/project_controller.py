@@ -195,6 +195,7 @@ class ProjectController(QObject):
             return False
         w = self.window
         w.setup.set_attention_config(project.settings.attention, project.settings.filter_currency)
+        w.setup.set_weights(project.settings.weights)
         w.setup.add_conditions(project.conditions, check=False)
         w.setup.set_checked(project.checked)
         self._view = project.view

@@ -126,6 +126,7 @@ def run_settings(data, check: _Checker) -> RunSettings:
         currency_ids=currency,
         attention=attention_config(data.get("attention", {}), check),
         top_k=check.int(data.get("top_k", 20), "settings.top_k", *TOP_K_RANGE),
+        weights=check.text(data.get("weights", "auto"), "settings.weights", empty=False),
     )
 
 

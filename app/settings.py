@@ -26,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     **{f"attention/{k}": getattr(AttentionConfig(), k) for k in ATTENTION_KEYS},
     "attention/filter_currency": True,
     "conditions/carbon_normalised": False,
+    "run/weights": "auto",  # RunSettings.weights: "auto", "none" or a weights file
     "view/colormap": "viridis",
     "files/recent": [],
     "files/last_dir": "",

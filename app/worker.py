@@ -257,6 +257,10 @@ def _serve(conn, stop_event, preload: Callable[[], None] | None) -> None:
                 last[0], last[1] = now, message
                 conn.send(("progress", (float(fraction), str(message))))
 
+        # Plain data for the window while the job runs (e.g. training's loss history per epoch), handed to
+        # ComputeProcess.call's ``on_data``; a job reaches it as ``progress.data(payload)``.
+        progress.data = lambda payload: conn.send(("data", payload))
+
         try:
             result = fn(*args, progress=progress, should_stop=stop_event.is_set, **kwargs)
         except Cancelled:
@@ -273,8 +277,9 @@ def _serve(conn, stop_event, preload: Callable[[], None] | None) -> None:
 class ComputeProcess:
     """One persistent child process that runs module-level functions, one call at a time.
 
-    :meth:`call` blocks (call it from a worker thread), forwards progress, turns ``should_stop``
-    into the child's stop event and returns the function's result or re-raises its exception.
+    :meth:`call` blocks (call it from a worker thread), forwards progress (and what the job sends with
+    ``progress.data(payload)`` to ``on_data``), turns ``should_stop`` into the child's stop event and
+    returns the function's result or re-raises its exception.
     """
 
     POLL = 0.03  # s; how often the waiting thread looks at should_stop
@@ -298,7 +303,8 @@ class ComputeProcess:
         return self._process.is_alive()
 
     def call(self, fn: Callable, *args, progress: Callable[[float, str], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, **kwargs):
+             should_stop: Callable[[], bool] | None = None, on_data: Callable[[Any], None] | None = None,
+             **kwargs):
         with self._lock:
             if not self._process.is_alive():
                 raise RuntimeError("the computation process has stopped; restart the program")
@@ -324,6 +330,9 @@ class ComputeProcess:
                 if kind == "progress":
                     if progress is not None:
                         progress(*payload)
+                elif kind == "data":
+                    if on_data is not None:
+                        on_data(payload)
                 elif kind == "finished":
                     return payload
                 elif kind == "cancelled":

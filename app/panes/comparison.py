@@ -17,6 +17,7 @@ from core.conditions import growth_arrays
 
 FBA_BRUSH = (76, 114, 176)
 MEASURED_BRUSH = (150, 150, 150)
+PREDICTED_BRUSH = (221, 132, 82)
 
 
 class ComparisonPane(QWidget):
@@ -52,6 +53,9 @@ class ComparisonPane(QWidget):
         self.growth_note = plain_label(QLabel(self))  # condition names and FBA notes
         self.growth_note.setWordWrap(True)
         self.growth_note.setStyleSheet("color:#444")
+        # Which attention ran: trained weights (their predicted growth beside FBA's) or untrained.
+        self.trust_note = plain_label(QLabel(self))
+        self.trust_note.setWordWrap(True)
         lower = QWidget(self)
         lay = QVBoxLayout(lower)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -63,6 +67,7 @@ class ComparisonPane(QWidget):
         ulay.setContentsMargins(0, 0, 0, 0)
         ulay.addWidget(self.growth_plot, 1)
         ulay.addWidget(self.growth_note)
+        ulay.addWidget(self.trust_note)
         split.addWidget(upper)
         split.addWidget(lower)
         split.setSizes([130, 330])
@@ -98,31 +103,41 @@ class ComparisonPane(QWidget):
         conds = r.conditions
         x = np.arange(len(conds), dtype=float)
         fba, measured = growth_arrays(conds)
+        predicted = predicted_growth(r)
         has_measured = np.isfinite(measured).any()
-        width = 0.38 if has_measured else 0.6
-        offset = width / 2 if has_measured else 0.0
+        has_predicted = np.isfinite(predicted).any()
+        series = 1 + int(has_measured) + int(has_predicted)
+        width = {1: 0.6, 2: 0.38, 3: 0.27}[series]
+        offset = width * (series - 1) / 2
         bars = pg.BarGraphItem(x=x - offset, height=fba, width=width, brush=FBA_BRUSH)
         gp.addItem(bars)
-        self.legend.setVisible(bool(has_measured))
-        if has_measured:
+        self.legend.setVisible(series > 1)
+        if series > 1:
             self.legend.addItem(bars, "FBA")
-            m = np.nan_to_num(measured)
-            mbar = pg.BarGraphItem(x=x + offset, height=m, width=width, brush=MEASURED_BRUSH)
-            gp.addItem(mbar)
-            self.legend.addItem(mbar, "measured")
+        shift = -offset
+        for values, brush, name, shown in ((predicted, PREDICTED_BRUSH, "predicted (trained model)", has_predicted),
+                                           (measured, MEASURED_BRUSH, "measured", has_measured)):
+            if shown:
+                shift += width
+                bar = pg.BarGraphItem(x=x + shift, height=np.nan_to_num(values), width=width, brush=brush)
+                gp.addItem(bar)
+                self.legend.addItem(bar, name)
         for i, c in enumerate(conds):
             text = pg.TextItem(f"{c.growth_rate:.3f}", color=(20, 20, 20), anchor=(0.5, 1.0))
             text.setFont(QFont("Sans", 7))
             text.setPos(float(x[i] - offset), float(fba[i]))
             gp.addItem(text)
         gp.getAxis("bottom").setTicks([[(float(i), c.name) for i, c in enumerate(conds)], []])
-        top = float(np.nanmax(np.concatenate([fba, np.nan_to_num(measured)]))) if len(conds) else 1.0
+        top = float(np.nanmax(np.concatenate([fba, np.nan_to_num(measured), np.nan_to_num(predicted)]))) \
+            if len(conds) else 1.0
         gp.setXRange(-0.6, len(conds) - 0.4, padding=0)
         gp.setYRange(0, max(top, 1e-3) * 1.3, padding=0)
         gp.setMouseEnabled(x=False, y=False)
         gp.hideButtons()
         notes = [f"{c.name}: {c.status_text()}" for c in conds if not c.grows]
         self.growth_note.setText(("Not used for attention: " + "; ".join(notes)) if notes else "")
+        self.trust_note.setText(trust_text(r.attention))
+        self.trust_note.setStyleSheet("color:#444" if has_predicted else "color:#8a5a00")
 
     def _fill_top(self, comparison) -> None:
         if comparison is None:
@@ -177,3 +192,38 @@ class ComparisonPane(QWidget):
     def highlight(self, node_id: str | None) -> None:
         for t in (self.top_table, self.shift_table):
             t.highlight(node_id)
+
+
+def predicted_growth(result) -> np.ndarray:
+    """Growth (1/h) the run's trained weights predicted per condition of ``result`` (NaN where none:
+    untrained attention, or a condition attention did not run on); read from the run, never recomputed."""
+    out = np.full(len(result.conditions), np.nan)
+    prediction = getattr(result.attention, "prediction", None) if result.attention is not None else None
+    if prediction:
+        by_name = dict(zip(prediction["conditions"], prediction["predicted_growth"]))
+        for i, c in enumerate(result.conditions):
+            if c.name in by_name:
+                out[i] = float(by_name[c.name])
+    return out
+
+
+def trust_text(attention) -> str:
+    """One or two sentences on which attention ran and how far to trust it (plain text)."""
+    if attention is None:
+        return ""
+    prediction = getattr(attention, "prediction", None)
+    if not prediction:
+        return ("Attention untrained — structure only: seeded random weights, so importance reflects the "
+                "network's wiring and the FBA fluxes, not a learned prediction.")
+    card = prediction.get("card", {})
+    held = card.get("metrics", {}).get("held_out", {})
+    r2 = held.get("growth_r2")
+    pairs = "; ".join(f"{name} {p:.3f} vs FBA {f:.3f} 1/h ({100 * g:.0f} % chance of growth)" for name, p, f, g in
+                      zip(prediction["conditions"], prediction["predicted_growth"], prediction["fba_growth"],
+                          prediction["grows_probability"]))
+    text = (f"Attention from trained weights ({card.get('data', {}).get('media', '?')} simulated media of "
+            f"{card.get('model_id', '?')}; held-out growth R² {'n/a' if r2 is None else f'{r2:.2f}'}). "
+            f"Predicted from the medium alone: {pairs}.")
+    if r2 is None or r2 < 0.9:
+        text += " A rough predictor: read its importances as tentative."
+    return text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFormLayout,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QComplet
                                QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.panes.bounds import BoundsModel
-from app.plain import esc, literal
+from app.plain import esc, literal, plain_label
 from core.attention.result import AttentionConfig
 from core.conditions import (DEFAULT_PRESETS, Condition, load_conditions_file, preset_names, resolve_presets,
                              save_conditions_file)
@@ -39,6 +40,7 @@ class SetupPane(QWidget):
     inputs_changed = Signal()
     run_requested = Signal()
     cancel_requested = Signal()
+    weights_problem = Signal(str)  # a chosen weights file cannot be used: the InputError message
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +49,8 @@ class SetupPane(QWidget):
         self._conditions: dict[str, Condition] = {}
         self._errors: dict[str, str] = {}
         self._exchange_names: dict[str, str] = {}
+        self._weights_file: str | None = None
+        self._weights_mode = "auto"
         self._build()
         self.set_model(None)
 
@@ -185,6 +189,7 @@ class SetupPane(QWidget):
         form.addRow(row3)
         form.addRow(self.currency)
         layout.addWidget(att_box)
+        layout.addWidget(self._build_weights())
 
         run_row = QHBoxLayout()
         self.run_button = QPushButton("Run", self)
@@ -197,6 +202,25 @@ class SetupPane(QWidget):
         run_row.addWidget(self.run_button, 1)
         run_row.addWidget(self.cancel_button)
         layout.addLayout(run_row)
+
+    def _build_weights(self) -> QGroupBox:
+        box = QGroupBox("Trained weights", self)
+        lay = QVBoxLayout(box)
+        self.weights_mode = QComboBox(box)
+        self.weights_mode.addItem("Automatic: shipped weights for this model", "auto")
+        self.weights_mode.addItem("None: structure only (untrained)", "none")
+        self.weights_mode.addItem("Weights file…", "file")
+        self.weights_mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.weights_mode.setMinimumContentsLength(12)
+        self.weights_mode.setToolTip("which trained attention weights a run uses (main.py run --weights)")
+        self.weights_mode.activated.connect(self._weights_mode_chosen)
+        self.weights_label = plain_label(QLabel(box))  # file names and model ids as typed
+        self.weights_label.setWordWrap(True)
+        self.weights_label.setStyleSheet("color:#444")
+        lay.addWidget(self.weights_mode)
+        lay.addWidget(self.weights_label)
+        self.currency.toggled.connect(lambda _on: self.update_weights_info())
+        return box
 
     def _spin(self, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
         box = QSpinBox(self)
@@ -249,6 +273,7 @@ class SetupPane(QWidget):
         for w in (self.import_button, self.export_button, self.run_button, self.measured, self.add_exchange,
                   self.add_button, self.remove_button, self.carbon):
             w.setEnabled(loaded is not None)
+        self.update_weights_info()
         self.inputs_changed.emit()
 
     def _fill_list(self, checked) -> None:
@@ -462,3 +487,59 @@ class SetupPane(QWidget):
         self.run_button.setEnabled(not running and self.loaded is not None)
         self.cancel_button.setEnabled(running)
 
+    # ------------------------------------------------------------------ trained weights
+
+    def weights_choice(self) -> str:
+        """``RunSettings.weights``: "auto", "none" or the chosen weights file."""
+        if self._weights_mode == "file" and self._weights_file:
+            return self._weights_file
+        return "none" if self._weights_mode == "none" else "auto"
+
+    def set_weights(self, choice: str | None) -> None:
+        """Show ``choice`` ("auto", "none" or a file path; settings and projects) without a dialog."""
+        choice = (choice or "auto").strip()
+        if choice.lower() in ("auto", "none"):
+            self._weights_mode = choice.lower()
+        else:
+            self._weights_mode, self._weights_file = "file", choice
+        self.update_weights_info()
+
+    def choose_weights_file(self, path: str) -> bool:
+        """Use the weights file ``path`` for the next runs; False (and ``weights_problem``) if it cannot be used
+        with the open model."""
+        self.set_weights(str(path))
+        info = self._weights_info
+        if info.problem:
+            self.weights_problem.emit(info.problem)
+            return False
+        self.inputs_changed.emit()
+        return True
+
+    def _weights_mode_chosen(self, index: int) -> None:
+        mode = self.weights_mode.itemData(index)
+        if mode == "file":
+            from PySide6.QtWidgets import QFileDialog
+
+            start = self._weights_file or ""
+            path, _ = QFileDialog.getOpenFileName(self, "Trained weights", start,
+                                                  "Trained weights (*.safetensors);;All files (*)")
+            if path:
+                self.choose_weights_file(path)
+            else:
+                self.update_weights_info()  # back to what was chosen before
+            return
+        self.set_weights(mode)
+        self.inputs_changed.emit()
+
+    def update_weights_info(self) -> None:
+        """Say which weights a run would use now (model, currency filter and choice as shown)."""
+        from app.weights_info import describe_weights
+
+        self._weights_info = describe_weights(self.weights_choice(), self.loaded, self.currency.isChecked())
+        index = self.weights_mode.findData(self._weights_mode)
+        with QSignalBlocker(self.weights_mode):
+            self.weights_mode.setItemText(2, f"Weights file: {Path(self._weights_file).name}"
+                                          if self._weights_file else "Weights file…")
+            self.weights_mode.setCurrentIndex(max(index, 0))
+        self.weights_label.setText(self._weights_info.text)
+        self.weights_label.setStyleSheet("color:#a00" if self._weights_info.problem else "color:#444")
