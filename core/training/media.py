@@ -170,7 +170,7 @@ def sample_media(model, k: int, seed: int = 0, recipe: MediaRecipe | None = None
         bounds = dict(sources.base)
         parts = []
         n = int(rng.integers(lo, min(hi, len(carbons)) + 1))
-        for rid in sorted(rng.choice(carbons, size=n, replace=False)):
+        for rid in sorted(str(r) for r in rng.choice(carbons, size=n, replace=False)):
             uptake = float(rng.uniform(*recipe.carbon_uptake))
             bounds[rid] = (-uptake, 1000.0)
             parts.append(f"{rid} {uptake:.2f}")

@@ -1,0 +1,65 @@
+"""A run with trained weights: the report and summary say what ran and how well; untrained says so too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.errors import InputError
+from core.pipeline import RunSettings, run_pipeline
+from core.summary import summary_markdown
+
+
+@pytest.fixture(scope="module")
+def weights_file(tmp_path_factory):
+    """A tiny model trained through the CLI, as a user would."""
+    import main
+
+    out = tmp_path_factory.mktemp("train") / "tb.safetensors"
+    code = main.main(["train", "--model", "textbook", "--media", "80", "--epochs", "2", "--d-model", "8",
+                      "--heads", "2", "--processes", "1", "--out", str(out), "-q"])
+    assert code == 0 and out.is_file()
+    return out
+
+
+def test_cli_train_writes_a_card_with_held_out_metrics(weights_file):
+    from core.training.weights import read_card
+
+    card = read_card(weights_file)
+    assert card["model_id"] == "e_coli_core" and card["data"]["media"] == 80
+    held = card["metrics"]["held_out"]
+    assert set(held) >= {"growth_r2", "flux_r2", "grows_auroc"} and held["media"] > 0
+    assert "mlp_medium" in card["metrics"]["baselines"] and "mean" in card["metrics"]["baselines"]
+    assert card["metrics"]["faithfulness"]["mask_top_5pct"]["attention"] >= 0
+    assert card["metrics"]["split"]["by"] == "carbon-source combination"
+
+
+def test_run_with_weights_reports_predictions(weights_file):
+    from core.report import build_report
+
+    settings = RunSettings(model="textbook", conditions=("glucose", "acetate"), weights=str(weights_file))
+    result = run_pipeline(settings)
+    att = result.attention
+    assert att.trained and att.importance.shape == (2, result.graph.n_nodes)
+    report = json.loads(json.dumps(build_report(result), default=str))
+    model = report["trained_model"]
+    assert model["conditions"] == ["glucose", "acetate"] and len(model["predicted_growth"]) == 2
+    assert model["fba_growth"][0] == pytest.approx(result.conditions[0].growth_rate)
+    assert report["attention"]["trained"] is True and report["settings"]["pfba"] is True
+    text = summary_markdown(result)
+    assert "What the attention model predicts" in text and "Untrained" not in text
+
+
+def test_untrained_run_says_structure_only():
+    result = run_pipeline(RunSettings(model="textbook", conditions=("glucose",), weights="none"))
+    assert not result.attention.trained
+    assert any("untrained (structure only)" in n for n in result.notes)
+    assert "**Untrained — structure only.**" in summary_markdown(result)
+
+
+def test_weights_for_another_graph_fail_with_one_line(weights_file):
+    settings = RunSettings(model="textbook", conditions=("glucose",), weights=str(weights_file),
+                           filter_currency=False)
+    with pytest.raises(InputError, match="do not fit"):
+        run_pipeline(settings)
