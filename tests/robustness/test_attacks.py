@@ -153,27 +153,45 @@ def assert_nothing_written(out: Path) -> None:
     assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
 
 
-def run_child(args: list[str], cwd: Path, wall_limit: float = 90.0, env: dict | None = None):
+# Linux counts in a child's peak RSS the memory of the process it was forked from (the test process,
+# often over 1 GB late in a run). So a small launcher forks the measured program and reports its
+# rusage from os.wait4: the figures are the program's own.
+_LAUNCHER = """import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable] + sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "peak": usage.ru_maxrss * 1024,
+               "cpu": usage.ru_utime + usage.ru_stime}, fh)
+"""
+
+
+def measure_child(argv: list[str], cwd: Path, wall_limit: float = 90.0) -> tuple[int, str, int, float]:
+    """Run ``python argv`` in ``cwd``; (exit code, stderr, its own peak RSS in bytes, its CPU seconds)."""
+    import json as _json
+    import signal as _signal
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        err_path, report = Path(scratch) / "stderr", Path(scratch) / "usage.json"
+        with open(err_path, "wb") as err:
+            launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *argv], cwd=cwd,
+                                        stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+            try:
+                launcher.wait(wall_limit)
+            except subprocess.TimeoutExpired:
+                os.killpg(launcher.pid, _signal.SIGKILL)
+                launcher.wait()
+                pytest.fail(f"{argv} still running after {wall_limit} s (a hang)")
+        figures = _json.loads(report.read_text())
+        text = err_path.read_text(encoding="utf-8", errors="replace")
+    return figures["code"], text, figures["peak"], figures["cpu"]
+
+
+def run_child(args: list[str], cwd: Path, wall_limit: float = 90.0):
     """Run ``python main.py args`` in ``cwd``; (exit code, stderr, peak RSS in bytes, CPU seconds)."""
-    err_path = cwd / ".child-stderr"
-    with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
-        child = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, stdout=out, stderr=err,
-                                 env={**os.environ, **(env or {})})
-        deadline = time.monotonic() + wall_limit
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                child.kill()
-                os.wait4(child.pid, 0)
-                child.returncode = -9
-                pytest.fail(f"{args} still running after {wall_limit} s (a hang)")
-            time.sleep(0.05)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    text = err_path.read_text(encoding="utf-8", errors="replace")
-    err_path.unlink()
-    return child.returncode, text, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+    return measure_child([str(ROOT / "main.py"), *args], cwd, wall_limit)
 
 
 # --------------------------------------------------------------------------- 1. bombs (child processes)

@@ -108,4 +108,4 @@ def test_a_gzip_bomb_opened_in_the_window_gives_a_dialog(qtbot, window, dialogs,
     assert str(bomb) in failed.args[0] and "decompresses to more than" in failed.args[0]
     kind, title, text = dialogs[0][-1]
     assert kind == "critical" and title == "Could not open the model" and str(bomb) in text
-    assert window.runner.active_threads() == 0 or qtbot.waitUntil(lambda: window.runner.active_threads() == 0)
+    qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=30_000)

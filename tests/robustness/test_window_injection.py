@@ -75,4 +75,5 @@ def test_literal_and_esc():
     from app.plain import esc, literal
 
     assert esc("<b>&</b>") == "&lt;b&gt;&amp;&lt;/b&gt;"
-    assert literal("a\n<h1>") == '<qt><span style="white-space: pre-wrap">a\n&lt;h1&gt;</span></qt>'
+    assert literal("<h1>\na") == '<qt><span style="white-space: pre-wrap">&lt;h1&gt;\na</span></qt>'
+    assert literal("a\n<h1>") == "a\n<h1>" and literal("5 > 1") == "5 > 1"  # Qt shows these as plain text
