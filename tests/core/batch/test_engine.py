@@ -182,3 +182,16 @@ def test_solve_chunks_returns_tables_in_chunk_order_and_stops_on_request(dask_cl
     assert sum(t.status.count("optimal") for t in tables) == direct.status.count("optimal")
     with pytest.raises(Cancelled):
         solve_chunks("textbook", chunks, options, client=dask_client, should_stop=lambda: True)
+
+
+def test_cli_batch_on_an_existing_scheduler(tmp_path, dask_client, capsys):
+    spec = tmp_path / "spec.csv"
+    spec.write_text("model,media\ntextbook,glucose\ntextbook,random:12:3\n", encoding="utf-8")
+    address = dask_client.scheduler.address
+    assert cli.main(["batch", str(spec), "--out", str(tmp_path / "OUT"), "--scheduler", address, "-q",
+                     "--chunk-size", "5"]) == 0
+    assert f"Ran on scheduler {address}, 2 workers" in capsys.readouterr().out
+    assert len(read_results(tmp_path / "OUT")) == 13
+    assert cli.main(["batch", str(spec), "--out", str(tmp_path / "OUT2"), "--scheduler", address,
+                     "--workers", "2"]) == 2
+    assert "--workers sizes a local cluster" in capsys.readouterr().err
