@@ -133,18 +133,23 @@ class TrainDialog(QDialog):
         lp.setTitle("Loss per epoch", size="9pt")
         lp.setLabel("bottom", "epoch")
         lp.setLabel("left", "loss")
-        lp.addLegend(offset=(5, 5), labelTextSize="8pt")
+        lp.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.curves = {key: lp.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
                                     symbolBrush=color, symbolPen=None, name=name) for key, name, color in CURVES}
         self.scatter_plot = pg.PlotWidget(self)
         self.scatter_plot.setBackground("w")
         sp = self.scatter_plot.getPlotItem()
         sp.setTitle("Held-out media: predicted vs FBA growth", size="9pt")
+        self.scatter_plot.setToolTip("each dot a medium the model never saw in training; on the dashed line "
+                                     "the prediction equals FBA")
         sp.setLabel("bottom", "FBA growth (1/h)")
         sp.setLabel("left", "predicted growth (1/h)")
         self.diagonal = sp.plot([], [], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self.scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(76, 114, 176, 150), pen=None)
         sp.addItem(self.scatter)
+        for plot in (lp, sp):  # growth in 1/h as such, never rescaled to "(x0.001)"
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
         plots = QSplitter(Qt.Orientation.Horizontal, self)
         plots.addWidget(self.loss_plot)
         plots.addWidget(self.scatter_plot)
@@ -289,8 +294,8 @@ class TrainDialog(QDialog):
         self.diagonal.setData([low, top], [low, top])
         r2 = card.get("metrics", {}).get("held_out", {}).get("growth_r2")
         self.scatter_plot.getPlotItem().setTitle(
-            f"Held-out media: predicted vs FBA growth ({len(fba)} media, R² "
-            f"{'n/a' if r2 is None else f'{r2:.2f}'}; dashed: perfect)", size="9pt")
+            f"{len(fba)} held-out media: predicted vs FBA growth, R² {'n/a' if r2 is None else f'{r2:.2f}'}",
+            size="9pt")
 
     def _show_scores(self, card: dict) -> None:
         metrics = card.get("metrics", {})

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
 
-from app.plain import plain_label
+from app.plain import literal, plain_label
 from app.tables import Column, FilterTable
 from core.conditions import growth_arrays
 
@@ -111,8 +111,9 @@ class ComparisonPane(QWidget):
         offset = width * (series - 1) / 2
         bars = pg.BarGraphItem(x=x - offset, height=fba, width=width, brush=FBA_BRUSH)
         gp.addItem(bars)
-        self.legend.setVisible(series > 1)
-        if series > 1:
+        # Predicted bars alone are named by the note under the plot: a legend would cover the bars' values.
+        self.legend.setVisible(bool(has_measured))
+        if has_measured:
             self.legend.addItem(bars, "FBA")
         shift = -offset
         for values, brush, name, shown in ((predicted, PREDICTED_BRUSH, "predicted (trained model)", has_predicted),
@@ -131,12 +132,13 @@ class ComparisonPane(QWidget):
         top = float(np.nanmax(np.concatenate([fba, np.nan_to_num(measured), np.nan_to_num(predicted)]))) \
             if len(conds) else 1.0
         gp.setXRange(-0.6, len(conds) - 0.4, padding=0)
-        gp.setYRange(0, max(top, 1e-3) * 1.3, padding=0)
+        gp.setYRange(0, max(top, 1e-3) * (1.6 if has_measured else 1.3), padding=0)  # room for the legend
         gp.setMouseEnabled(x=False, y=False)
         gp.hideButtons()
         notes = [f"{c.name}: {c.status_text()}" for c in conds if not c.grows]
         self.growth_note.setText(("Not used for attention: " + "; ".join(notes)) if notes else "")
         self.trust_note.setText(trust_text(r.attention))
+        self.trust_note.setToolTip(literal(trust_details(r.attention)))
         self.trust_note.setStyleSheet("color:#444" if has_predicted else "color:#8a5a00")
 
     def _fill_top(self, comparison) -> None:
@@ -208,22 +210,28 @@ def predicted_growth(result) -> np.ndarray:
 
 
 def trust_text(attention) -> str:
-    """One or two sentences on which attention ran and how far to trust it (plain text)."""
+    """One or two short sentences under the growth plot: which attention ran, how far to trust it."""
     if attention is None:
         return ""
     prediction = getattr(attention, "prediction", None)
     if not prediction:
-        return ("Attention untrained — structure only: seeded random weights, so importance reflects the "
-                "network's wiring and the FBA fluxes, not a learned prediction.")
+        return ("Attention untrained — structure only: importance reflects the network's wiring and the FBA "
+                "fluxes, not a learned prediction.")
     card = prediction.get("card", {})
-    held = card.get("metrics", {}).get("held_out", {})
-    r2 = held.get("growth_r2")
-    pairs = "; ".join(f"{name} {p:.3f} vs FBA {f:.3f} 1/h ({100 * g:.0f} % chance of growth)" for name, p, f, g in
-                      zip(prediction["conditions"], prediction["predicted_growth"], prediction["fba_growth"],
-                          prediction["grows_probability"]))
-    text = (f"Attention from trained weights ({card.get('data', {}).get('media', '?')} simulated media of "
-            f"{card.get('model_id', '?')}; held-out growth R² {'n/a' if r2 is None else f'{r2:.2f}'}). "
-            f"Predicted from the medium alone: {pairs}.")
+    r2 = card.get("metrics", {}).get("held_out", {}).get("growth_r2")
+    text = (f"Trained weights ({card.get('data', {}).get('media', '?')} simulated media of "
+            f"{card.get('model_id', '?')}, held-out growth R² {'n/a' if r2 is None else f'{r2:.2f}'}): orange bars "
+            "are growth predicted from the medium alone.")
     if r2 is None or r2 < 0.9:
         text += " A rough predictor: read its importances as tentative."
     return text
+
+
+def trust_details(attention) -> str:
+    """Predicted beside FBA growth per condition, in words (the tooltip of :func:`trust_text`)."""
+    prediction = getattr(attention, "prediction", None) if attention is not None else None
+    if not prediction:
+        return trust_text(attention)
+    return "\n".join(f"{name}: predicted {p:.3f} 1/h, FBA {f:.3f} 1/h, {100 * g:.0f} % predicted chance of growth"
+                     for name, p, f, g in zip(prediction["conditions"], prediction["predicted_growth"],
+                                              prediction["fba_growth"], prediction["grows_probability"]))

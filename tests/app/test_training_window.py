@@ -38,7 +38,8 @@ def test_setup_pane_says_untrained_then_names_a_weights_file_and_the_run_uses_it
     assert not result.attention.trained
     assert window.comparison.trust_note.text().startswith("Attention untrained — structure only")
     assert len(window.comparison.growth_plot.getPlotItem().items) > 0
-    assert not window.comparison.legend.isVisible()  # FBA only: no predicted bars
+    assert not window.comparison.legend.isVisible()
+    items_untrained = len(window.comparison.growth_plot.getPlotItem().items)  # FBA bars and their values
 
     assert window.setup.choose_weights_file(str(tiny_weights))
     text = label.text()
@@ -49,13 +50,15 @@ def test_setup_pane_says_untrained_then_names_a_weights_file_and_the_run_uses_it
     assert result.attention.trained
     prediction = result.attention.prediction
     note = window.comparison.trust_note.text()
-    assert note.startswith("Attention from trained weights (120 simulated media of e_coli_core")
+    assert note.startswith("Trained weights (120 simulated media of e_coli_core, held-out growth R²")
+    details = window.comparison.trust_note.toolTip()
     for name, predicted in zip(prediction["conditions"], prediction["predicted_growth"]):
-        assert f"{name} {predicted:.3f} vs FBA" in note
+        assert f"{name}: predicted {predicted:.3f} 1/h, FBA" in details
     from app.panes.comparison import predicted_growth
 
     np.testing.assert_allclose(predicted_growth(result), prediction["predicted_growth"])
-    assert window.comparison.legend.isVisible()
+    assert not window.comparison.legend.isVisible()  # the note names the orange bars
+    assert len(window.comparison.growth_plot.getPlotItem().items) > items_untrained
     assert not [d for d in dialogs[0] if d[0] == "critical"]
 
     window.save_settings()  # the choice is remembered like the other settings
