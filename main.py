@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also train the same graph model without attention (uniform neighbour weights) as a baseline")
     train.add_argument("--leave-out", default="",
                        help="comma-separated carbon exchanges to hold out entirely, each in its own extra training run")
+    train.add_argument("--no-deletions", action="store_true",
+                       help="skip the single-reaction deletion check of faithfulness (minutes on genome-scale models)")
     train.add_argument("--d-model", type=int, default=32, help="feature width (default: %(default)s)")
     train.add_argument("--heads", type=int, default=4, help="attention heads (default: %(default)s)")
     train.add_argument("--layers", type=int, default=2, help="attention layers (default: %(default)s)")

@@ -30,19 +30,30 @@ def save_weights(path: str | Path, module, overwrite: bool = True) -> Path:
     return Path(path)
 
 
-def load_weights(path: str | Path):
-    """Read a file written by :func:`save_weights`; returns an AttentionAggregator in eval mode."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file, safe_open
-
-    from core.attention.aggregator import AttentionAggregator
+def read_metadata(path: str | Path) -> dict:
+    """The metadata of a safetensors file (nothing else is read); InputError for a missing or foreign file."""
+    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
     if not path.is_file():
         raise InputError("weights file not found", path)
     try:
         with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
+            return handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise InputError(f"not a safetensors weights file ({exc})", path) from None
+
+
+def load_weights(path: str | Path):
+    """Read a file written by :func:`save_weights`; returns an AttentionAggregator in eval mode."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from core.attention.aggregator import AttentionAggregator
+
+    path = Path(path)
+    metadata = read_metadata(path)
+    try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise InputError(f"not a safetensors weights file ({exc})", path) from None

@@ -55,6 +55,7 @@ def train_cli(args) -> int:
         try:
             model, card = train_and_evaluate(args.model, args.media, args.seed, config, args.data, args.save_data,
                                              args.compare_uniform, leave_out, args.processes,
+                                             deletions=not getattr(args, "no_deletions", False),
                                              progress=bar, should_stop=stop, log=log)
         except Cancelled:
             bar.finish()

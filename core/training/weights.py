@@ -43,16 +43,10 @@ def save_predictor(path: str | Path, model, card: dict, overwrite: bool = True) 
 
 def read_card(path: str | Path) -> dict:
     """The card of a weights file, without building the network; InputError for anything else."""
-    from safetensors import SafetensorError, safe_open
+    from core.attention.weights_io import read_metadata
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError("weights file not found", path)
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise InputError(f"not a safetensors weights file ({exc})", path) from None
+    metadata = read_metadata(path)
     if metadata.get("format") != FORMAT:
         raise InputError(f"not trained metattn weights (format {metadata.get('format')!r}; "
                          f"expected {FORMAT})", path)
