@@ -1,7 +1,7 @@
 """Training data from the model itself: sampled media, their FBA growth and pFBA fluxes.
 
 :func:`simulate_dataset` draws K media (:func:`core.training.media.sample_media`) and solves them with the
-batch unit of work (:func:`core.batch.work.run_chunk`) in a few worker processes, one thread each (GLPK is
+batch engine (:func:`core.batch.engine.solve_chunks`: Dask worker processes, one thread each, since GLPK is
 not thread-safe); infeasible media stay in as zero-growth, does-not-grow examples. A dataset is saved as
 one ``.npz`` (no pickles) and reloads without solving anything again.
 
@@ -64,13 +64,14 @@ class TrainingData:
 
 
 def simulate_dataset(model_source: str, model, k: int, seed: int = 0, recipe: MediaRecipe | None = None,
-                     pfba: bool = True, processes: int = 1, chunk: int = 100,
+                     pfba: bool = True, processes: int = 1, chunk: int = 100, scheduler: str | None = None,
                      sources: MediumSources | None = None, exclude_carbon: Sequence[str] = (),
                      progress: Callable[[float, str], None] | None = None,
                      should_stop: Callable[[], bool] | None = None) -> TrainingData:
     """Sample ``k`` media for ``model`` (loaded from ``model_source``) and solve each one.
 
-    ``processes`` > 1 solves chunks of ``chunk`` media in that many worker processes (each loads the
+    ``processes`` > 1 (or a Dask ``scheduler`` address) solves chunks of ``chunk`` media on the batch engine
+    (:func:`core.batch.engine.solve_chunks`: a local Dask cluster of that many processes, each loading the
     model once); 1 solves here. Fluxes are returned for every reaction.
     """
     from core.batch.work import WorkOptions, run_chunk, simulate_media
@@ -85,31 +86,17 @@ def simulate_dataset(model_source: str, model, k: int, seed: int = 0, recipe: Me
     chunks = [media[i:i + chunk] for i in range(0, len(media), chunk)]
     start = time.perf_counter()
     tables = []
-    if processes <= 1:
+    if processes <= 1 and not scheduler:
         for i, part in enumerate(chunks):
             check_stop(should_stop)
             tables.append(simulate_media(model, part, options))
             if progress:
                 progress((i + 1) / len(chunks), f"Solved {sum(len(t.names) for t in tables)} of {k} media")
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from core.batch.engine import solve_chunks
 
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-            futures = [pool.submit(run_chunk, model_source, part, options) for part in chunks]
-            for i, future in enumerate(futures):
-                while True:
-                    try:
-                        tables.append(future.result(timeout=0.5))
-                        break
-                    except TimeoutError:
-                        if should_stop and should_stop():
-                            for f in futures:
-                                f.cancel()
-                            check_stop(should_stop)
-                if progress:
-                    progress((i + 1) / len(chunks), f"Solved {sum(len(t.names) for t in tables)} of {k} media")
+        tables = solve_chunks(model_source, chunks, options, scheduler=scheduler, workers=processes,
+                              progress=progress, should_stop=should_stop)
     seconds = time.perf_counter() - start
     carbons = tuple(carbon_sources_of(m, sources) for m in media)
     return TrainingData(
