@@ -25,12 +25,29 @@ def tiny_weights(tmp_path_factory):
     return save_predictor(tmp_path_factory.mktemp("weights") / "tiny.safetensors", model, card)
 
 
+def test_automatic_weights_name_the_shipped_file_that_fits_or_say_untrained(qtbot, window, tiny_weights,
+                                                                             tmp_path, monkeypatch):
+    import shutil
+
+    import core.training.weights as W
+
+    open_and_wait(qtbot, window)
+    label = window.setup.weights_label
+    assert window.setup.weights_choice() == "auto"
+    monkeypatch.setattr(W, "weights_dir", lambda: tmp_path)  # nothing shipped
+    window.setup.update_weights_info()
+    assert label.text().startswith("Untrained — structure only: no shipped weights fit this model's graph")
+    shutil.copyfile(tiny_weights, tmp_path / "shipped.safetensors")
+    window.setup.update_weights_info()
+    assert label.text().startswith("Shipped weights shipped.safetensors. Trained on 120 simulated media")
+    window.setup.currency.setChecked(False)  # another graph: the shipped file does not fit it
+    assert label.text().startswith("Untrained — structure only: no shipped weights fit this model's graph")
+
+
 def test_setup_pane_says_untrained_then_names_a_weights_file_and_the_run_uses_it(qtbot, window, dialogs,
                                                                                    tiny_weights):
     open_and_wait(qtbot, window)
     label = window.setup.weights_label
-    assert window.setup.weights_choice() == "auto"
-    assert label.text().startswith("Untrained — structure only: no shipped weights fit this model's graph")
     window.setup.set_weights("none")
     assert label.text().startswith("Untrained — structure only (chosen)")
     assert window.run_settings()[0].weights == "none"
