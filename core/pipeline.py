@@ -72,7 +72,7 @@ class RunSettings:
             currency_ids=tuple(data["currency_ids"]) if data.get("currency_ids") is not None else None,
             attention=AttentionConfig.from_dict(data.get("attention", {})),
             top_k=int(data.get("top_k", 20)),
-            weights=str(data.get("weights", "auto")),
+            weights=str(data.get("weights", "none")),  # files from before trained weights ran untrained
         )
 
 
@@ -196,6 +196,8 @@ def load_weights_for(settings: RunSettings, graph: MetabolicGraph):
     choice = (settings.weights or "none").strip()
     if choice.lower() == "none":
         return None
+    if choice.lower() == "auto" and settings.attention.mode == "full":
+        return None  # every-node-to-every-node attention is the structure-only read-out's; trained weights are sparse
     from core.training.weights import load_predictor, shipped_weights
 
     path = shipped_weights(graph.node_ids) if choice.lower() == "auto" else choice
@@ -232,6 +234,14 @@ def resume_pipeline(settings: RunSettings, attention: AttentionResult, progress:
         raise InputError(f"the saved attention has conditions that no longer grow: {', '.join(missing)}")
     check_stop(should_stop)
     usable = tuple(by_name[n] for n in attention.condition_names)
+    trained = load_weights_for(settings, graph)
+    if trained is not None:
+        # The saved arrays do not carry the predictions; one forward pass of the same weights gives both.
+        from core.training.inference import trained_attention
+
+        attention = trained_attention(graph, usable, *trained)
+        return _finish(settings, prepared, usable, attention, progress, should_stop, with_analysis,
+                       (trained_note(trained[1]), "Trained attention recomputed from its weights for the project."))
     return _finish(settings, prepared, usable, attention, progress, should_stop, with_analysis,
                    ("Attention restored from the project file.",))
 

@@ -38,7 +38,7 @@ def test_help_explains_every_option():
 def test_run_textbook_writes_report(tmp_path, capsys):
     out = tmp_path / "OUT"
     code = cli.main(["run", "--model", "textbook", "--conditions", "glucose,acetate", "--out", str(out),
-                     "--formats", "json", "--quiet"])
+                     "--formats", "json", "--quiet", "--weights", "none"])
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     assert report["model"]["id"] == "e_coli_core"

@@ -32,6 +32,9 @@ class MediaRecipe:
     carbon_uptake: tuple[float, float] = (0.5, 10.0)  # mmol/gDW/h, uniform per source
     oxygen_uptake: tuple[float, float] = (0.0, 20.0)  # mmol/gDW/h when aerobic
     anaerobic_share: float = 0.2
+    # Share of aerobic media with oxygen as the model's own medium has it (iJO1366, e_coli_core: 1000,
+    # i.e. never limiting), as the presets do; without it every preset lies outside the training data.
+    oxygen_unlimited_share: float = 0.3
     swap_share: dict = field(default_factory=lambda: {"N": 0.25, "P": 0.1, "S": 0.1})
     swap_uptake: tuple[float, float] = (0.5, 10.0)  # an alternative N/P/S source's uptake
     min_growth_alone: float = 0.01  # 1/h a candidate must reach alone to count as a source
@@ -39,6 +42,7 @@ class MediaRecipe:
     def to_dict(self) -> dict:
         return {"carbon_sources": list(self.carbon_sources), "carbon_uptake": list(self.carbon_uptake),
                 "oxygen_uptake": list(self.oxygen_uptake), "anaerobic_share": self.anaerobic_share,
+                "oxygen_unlimited_share": self.oxygen_unlimited_share,
                 "swap_share": dict(self.swap_share), "swap_uptake": list(self.swap_uptake),
                 "min_growth_alone": self.min_growth_alone}
 
@@ -46,6 +50,7 @@ class MediaRecipe:
     def from_dict(cls, data: dict) -> "MediaRecipe":
         return cls(carbon_sources=tuple(data["carbon_sources"]), carbon_uptake=tuple(data["carbon_uptake"]),
                    oxygen_uptake=tuple(data["oxygen_uptake"]), anaerobic_share=float(data["anaerobic_share"]),
+                   oxygen_unlimited_share=float(data.get("oxygen_unlimited_share", 0.0)),
                    swap_share=dict(data["swap_share"]), swap_uptake=tuple(data["swap_uptake"]),
                    min_growth_alone=float(data["min_growth_alone"]))
 
@@ -175,9 +180,15 @@ def sample_media(model, k: int, seed: int = 0, recipe: MediaRecipe | None = None
             bounds[rid] = (-uptake, 1000.0)
             parts.append(f"{rid} {uptake:.2f}")
         if sources.oxygen:
-            if rng.random() < recipe.anaerobic_share:
+            draw = rng.random()
+            own = sources.base.get(sources.oxygen)
+            if draw < recipe.anaerobic_share:
                 bounds[sources.oxygen] = (0.0, 1000.0)
                 parts.append("anaerobic")
+            elif own is not None and own[0] < 0 and draw < recipe.anaerobic_share + (
+                    1 - recipe.anaerobic_share) * recipe.oxygen_unlimited_share:
+                bounds[sources.oxygen] = own
+                parts.append(f"{sources.oxygen} {-own[0]:g} (the model's own)")
             else:
                 uptake = float(rng.uniform(*recipe.oxygen_uptake))
                 bounds[sources.oxygen] = (-uptake, 1000.0)

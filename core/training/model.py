@@ -47,7 +47,7 @@ from core.attention.attention_graph import AttentionGraph
 
 TASKS = ("growth", "grows", "flux")
 MEDIUM_FEATURES = ("uptake", "uptake_open", "in_medium")
-UPTAKE_SCALE = 10.0  # mmol/gDW/h: an uptake bound of 10 becomes 1.0
+UPTAKE_SCALE = 10.0  # mmol/gDW/h: an uptake bound of 10 becomes 1.0 (log scale: 1000, "unlimited", is 2.9)
 FLUX_SCALE = 1.0  # mmol/gDW/h inside the asinh
 
 
@@ -160,8 +160,8 @@ class MetabolicPredictor(nn.Module):
 
 
 def medium_features(graph, media, exchange_nodes: dict[str, int]) -> np.ndarray:
-    """(C, N, 3) float32: uptake bound / UPTAKE_SCALE and an open flag on exchange reactions, and the
-    same uptake on the metabolite each open exchange brings in."""
+    """(C, N, 3) float32: log(1 + uptake bound) / log(1 + UPTAKE_SCALE) and an open flag on exchange
+    reactions, and the same uptake value on the metabolite each open exchange brings in."""
     n = graph.n_nodes
     out = np.zeros((len(media), n, len(MEDIUM_FEATURES)), dtype=np.float32)
     partner = _exchange_partner(graph)
@@ -170,7 +170,7 @@ def medium_features(graph, media, exchange_nodes: dict[str, int]) -> np.ndarray:
             i = exchange_nodes.get(rid)
             if i is None or lb >= 0:
                 continue
-            value = min(-lb, 1000.0) / UPTAKE_SCALE
+            value = math.log1p(min(-lb, 1000.0)) / math.log1p(UPTAKE_SCALE)
             out[c, i, 0] = value
             out[c, i, 1] = 1.0
             j = partner.get(i)

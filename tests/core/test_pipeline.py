@@ -13,7 +13,9 @@ from core.pipeline import RunSettings, resume_pipeline, run_pipeline
 
 @pytest.fixture(scope="module")
 def settings():
-    return RunSettings(model="textbook", conditions=("glucose", "acetate"))
+    # The untrained read-out: its attention comes back from the saved arrays (trained attention is
+    # recomputed from its weights instead, tests/core/training/test_trained_run.py).
+    return RunSettings(model="textbook", conditions=("glucose", "acetate"), weights="none")
 
 
 @pytest.fixture(scope="module")

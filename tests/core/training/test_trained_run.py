@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 from core.errors import InputError
@@ -49,6 +51,25 @@ def test_run_with_weights_reports_predictions(weights_file):
     assert report["attention"]["trained"] is True and report["settings"]["pfba"] is True
     text = summary_markdown(result)
     assert "What the attention model predicts" in text and "Untrained" not in text
+
+
+def test_resume_recomputes_trained_attention(weights_file):
+    from core.pipeline import resume_pipeline
+
+    settings = RunSettings(model="textbook", conditions=("glucose", "acetate"), weights=str(weights_file))
+    ran = run_pipeline(settings)
+    resumed = resume_pipeline(settings, ran.attention)
+    assert resumed.attention.trained
+    assert np.array_equal(resumed.attention.importance, ran.attention.importance)
+    assert resumed.attention.prediction["predicted_growth"] == ran.attention.prediction["predicted_growth"]
+
+
+def test_full_mode_runs_the_structure_only_read_out():
+    from core.attention.result import AttentionConfig
+
+    result = run_pipeline(RunSettings(model="textbook", conditions=("glucose",),
+                                      attention=AttentionConfig(mode="full", d_model=16, heads=2)))
+    assert not result.attention.trained
 
 
 def test_untrained_run_says_structure_only():
