@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFormLayout,
@@ -22,7 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QComplet
                                QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.panes.bounds import BoundsModel
-from app.plain import esc, literal, plain_label
+from app.panes.weights_choice import WeightsChoiceMixin
+from app.plain import esc, literal
 from core.attention.result import AttentionConfig
 from core.conditions import (DEFAULT_PRESETS, Condition, load_conditions_file, preset_names, resolve_presets,
                              save_conditions_file)
@@ -32,7 +32,7 @@ from core.models import bundled_names
 log = logging.getLogger(__name__)
 
 
-class SetupPane(QWidget):
+class SetupPane(WeightsChoiceMixin, QWidget):
     open_model_requested = Signal(str)  # a bundled name or a path
     browse_model_requested = Signal()
     import_conditions_requested = Signal()
@@ -202,25 +202,6 @@ class SetupPane(QWidget):
         run_row.addWidget(self.run_button, 1)
         run_row.addWidget(self.cancel_button)
         layout.addLayout(run_row)
-
-    def _build_weights(self) -> QGroupBox:
-        box = QGroupBox("Trained weights", self)
-        lay = QVBoxLayout(box)
-        self.weights_mode = QComboBox(box)
-        self.weights_mode.addItem("Automatic: shipped weights for this model", "auto")
-        self.weights_mode.addItem("None: structure only (untrained)", "none")
-        self.weights_mode.addItem("Weights file…", "file")
-        self.weights_mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.weights_mode.setMinimumContentsLength(12)
-        self.weights_mode.setToolTip("which trained attention weights a run uses (main.py run --weights)")
-        self.weights_mode.activated.connect(self._weights_mode_chosen)
-        self.weights_label = plain_label(QLabel(box))  # file names and model ids as typed
-        self.weights_label.setWordWrap(True)
-        self.weights_label.setStyleSheet("color:#444")
-        lay.addWidget(self.weights_mode)
-        lay.addWidget(self.weights_label)
-        self.currency.toggled.connect(lambda _on: self.update_weights_info())
-        return box
 
     def _spin(self, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
         box = QSpinBox(self)
@@ -486,60 +467,3 @@ class SetupPane(QWidget):
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and self.loaded is not None)
         self.cancel_button.setEnabled(running)
-
-    # ------------------------------------------------------------------ trained weights
-
-    def weights_choice(self) -> str:
-        """``RunSettings.weights``: "auto", "none" or the chosen weights file."""
-        if self._weights_mode == "file" and self._weights_file:
-            return self._weights_file
-        return "none" if self._weights_mode == "none" else "auto"
-
-    def set_weights(self, choice: str | None) -> None:
-        """Show ``choice`` ("auto", "none" or a file path; settings and projects) without a dialog."""
-        choice = (choice or "auto").strip()
-        if choice.lower() in ("auto", "none"):
-            self._weights_mode = choice.lower()
-        else:
-            self._weights_mode, self._weights_file = "file", choice
-        self.update_weights_info()
-
-    def choose_weights_file(self, path: str) -> bool:
-        """Use the weights file ``path`` for the next runs; False (and ``weights_problem``) if it cannot be used
-        with the open model."""
-        self.set_weights(str(path))
-        info = self._weights_info
-        if info.problem:
-            self.weights_problem.emit(info.problem)
-            return False
-        self.inputs_changed.emit()
-        return True
-
-    def _weights_mode_chosen(self, index: int) -> None:
-        mode = self.weights_mode.itemData(index)
-        if mode == "file":
-            from PySide6.QtWidgets import QFileDialog
-
-            start = self._weights_file or ""
-            path, _ = QFileDialog.getOpenFileName(self, "Trained weights", start,
-                                                  "Trained weights (*.safetensors);;All files (*)")
-            if path:
-                self.choose_weights_file(path)
-            else:
-                self.update_weights_info()  # back to what was chosen before
-            return
-        self.set_weights(mode)
-        self.inputs_changed.emit()
-
-    def update_weights_info(self) -> None:
-        """Say which weights a run would use now (model, currency filter and choice as shown)."""
-        from app.weights_info import describe_weights
-
-        self._weights_info = describe_weights(self.weights_choice(), self.loaded, self.currency.isChecked())
-        index = self.weights_mode.findData(self._weights_mode)
-        with QSignalBlocker(self.weights_mode):
-            self.weights_mode.setItemText(2, f"Weights file: {Path(self._weights_file).name}"
-                                          if self._weights_file else "Weights file…")
-            self.weights_mode.setCurrentIndex(max(index, 0))
-        self.weights_label.setText(self._weights_info.text)
-        self.weights_label.setStyleSheet("color:#a00" if self._weights_info.problem else "color:#444")
