@@ -258,15 +258,13 @@ def _from_data(data, folder: Path, path) -> tuple[ModelRun, ...]:
 def load_spec(path: str | Path, overrides: dict | None = None) -> BatchSpec:
     """Read a SPEC file (syntax, presets, file paths; no model is loaded). ``overrides`` (pfba, fluxes,
     chunk_size, time_limit) win over the SPEC's own options (CSV SPECs have none)."""
+    from core import limits
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("SPEC file not found", path) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file (expected a CSV or JSON SPEC)", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
+    if not path.exists():
+        raise InputError("SPEC file not found", path)
+    # Through the input-limits layer, as every other file a user hands us: regular files only, size cap.
+    text = limits.read_text(path, limits.CONDITIONS_BYTES, "text (expected a CSV or JSON SPEC)")
     folder = path.resolve().parent
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         runs, data = _from_json(text, folder, path)

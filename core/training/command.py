@@ -38,10 +38,9 @@ def faithfulness(model, graph, loaded_model, inputs, presets: Sequence, fraction
     from scipy.stats import spearmanr
 
     from core.training.evaluate import mask_drop, predict
-    from core.training.model import medium_features
+    from core.training.model import exchange_index, medium_features
 
-    ex_index = {graph.node_ids[i]: int(i) for i in inputs.exchange_nodes}
-    medium = torch.from_numpy(medium_features(graph, presets, ex_index))
+    medium = torch.from_numpy(medium_features(graph, presets, exchange_index(graph)))
     preset_inputs = replace(inputs, medium=medium)
     idx = np.arange(len(presets))
     degree = np.asarray(graph.degree, dtype=np.float64)

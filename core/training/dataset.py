@@ -74,7 +74,7 @@ def simulate_dataset(model_source: str, model, k: int, seed: int = 0, recipe: Me
     (:func:`core.batch.engine.solve_chunks`: a local Dask cluster of that many processes, each loading the
     model once); 1 solves here. Fluxes are returned for every reaction.
     """
-    from core.batch.work import WorkOptions, run_chunk, simulate_media
+    from core.batch.work import WorkOptions, simulate_media
     from core.training.media import find_sources
 
     recipe = recipe or MediaRecipe()

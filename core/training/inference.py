@@ -26,15 +26,12 @@ def trained_attention(graph, condition_results: Sequence, model, card: dict) -> 
     """Attention and predictions of trained weights ``model`` (with its ``card``) on ``graph``."""
     from core.attention.attention_graph import build_attention_graph
     from core.attention.features import structural_features
-    from core.graph import REACTION
-    from core.training.model import MEDIUM_FEATURES, medium_features
+    from core.training.model import MEDIUM_FEATURES, exchange_index, medium_features
     from core.training.weights import card_summary
 
     if not condition_results:
         raise InputError("no conditions given to the trained model")
-    types = np.asarray(graph.node_types)
-    exchange_nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
-    ex_index = {graph.node_ids[i]: int(i) for i in exchange_nodes}
+    ex_index = exchange_index(graph)
     structure, names = structural_features(graph)
     medium = medium_features(graph, [r.condition for r in condition_results], ex_index)
     agraph = build_attention_graph(graph, 1, 50)

@@ -179,6 +179,15 @@ def medium_features(graph, media, exchange_nodes: dict[str, int]) -> np.ndarray:
     return out
 
 
+def exchange_index(graph) -> dict[str, int]:
+    """Exchange reaction id -> its node: the nodes the medium enters at."""
+    from core.graph import REACTION
+
+    types = np.asarray(graph.node_types)
+    nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
+    return {graph.node_ids[i]: int(i) for i in nodes}
+
+
 def _exchange_partner(graph) -> dict[int, int]:
     """Exchange reaction node -> the node of the metabolite it exchanges (first one found)."""
     from core.graph import REACTION

@@ -22,7 +22,7 @@ import torch
 
 from core.errors import InputError
 from core.training.dataset import TrainingData, group_split
-from core.training.model import FLUX_SCALE, MetabolicPredictor, medium_features
+from core.training.model import FLUX_SCALE, MetabolicPredictor, exchange_index, medium_features
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,13 @@ def training_inputs(graph, data: TrainingData) -> TrainingInputs:
     """Tensors for ``data`` on ``graph`` (a MetabolicGraph of the same model, currency filtered or not)."""
     from core.attention.attention_graph import build_attention_graph
     from core.attention.features import structural_features
-    from core.graph import REACTION
 
     index = graph.index
     missing = [rid for rid in data.flux_ids if rid not in index]
     if missing:
         raise InputError(f"the dataset's fluxes name {len(missing)} reactions the graph lacks "
                          f"(e.g. {', '.join(missing[:3])}): it was made for another model")
-    types = np.asarray(graph.node_types)
-    exchange_nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
-    ex_index = {graph.node_ids[i]: int(i) for i in exchange_nodes}
+    ex_index = exchange_index(graph)
     structure, names = structural_features(graph)
     agraph = replace(build_attention_graph(graph, 1, 50), rows=None)
     return TrainingInputs(
@@ -92,7 +89,7 @@ def training_inputs(graph, data: TrainingData) -> TrainingInputs:
         growth=torch.from_numpy(data.growth.astype(np.float32)), grows=torch.from_numpy(data.grows),
         flux=torch.from_numpy(np.arcsinh(data.fluxes / FLUX_SCALE).astype(np.float32)),
         reaction_nodes=np.array([index[rid] for rid in data.flux_ids], dtype=np.int64),
-        exchange_nodes=exchange_nodes, graph=agraph)
+        exchange_nodes=np.array(sorted(ex_index.values()), dtype=np.int64), graph=agraph)
 
 
 @contextlib.contextmanager
