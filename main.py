@@ -240,7 +240,7 @@ def _cmd_batch(args) -> int:
 def _cmd_run(args) -> int:
     from core.cli_progress import StopOnInterrupt, TerminalProgress, terminal_safe
     from core.errors import Cancelled, InputError
-    from core.export import ALL_FORMATS, check_outputs_free, write_outputs
+    from core.export import ALL_FORMATS, check_output_folder, check_outputs_free, write_outputs
     from core.pipeline import run_pipeline
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
@@ -265,6 +265,11 @@ def _cmd_run(args) -> int:
             print(f"  note: --threads {args.threads} lowered to {cpus}, the CPUs of this machine", file=sys.stderr)
             args.threads = cpus
     settings = _settings_from_args(args)
+    if args.conditions is not None:  # presets and conditions files checked before the model is parsed
+        from core.conditions import check_conditions_spec
+
+        check_conditions_spec(settings.conditions)
+    check_output_folder(args.out)
     if not args.force:
         check_outputs_free(args.out, formats)
     if args.threads:

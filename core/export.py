@@ -27,6 +27,7 @@ leading ``'`` so a spreadsheet shows them as text instead of running them as for
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -406,6 +407,19 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
         for c, s in enumerate(slugs):
             add(f"escher_{s}.json", "csv", lambda p, o, c=c: export_escher(result, c, p, o))
     return plan
+
+
+def check_output_folder(out_dir: str | Path) -> None:
+    """Raise :class:`InputError` now if ``out_dir`` cannot become an output folder: it is a file, or the
+    folder it would be created in is a file or not writable. Checked before the model is parsed."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("is a file, not a folder", out)
+    existing = out if out.exists() else next((p for p in out.absolute().parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InputError(f"cannot create the output folder: {existing} is a file", out)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write here: no permission to write in {existing}", out)
 
 
 def check_outputs_free(out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from core.attention.result import AttentionConfig, AttentionResult
-from core.conditions import (DEFAULT_PRESETS, Condition, ConditionResult, resolve_conditions, resolve_presets,
-                             solve_conditions)
+from core.conditions import (DEFAULT_PRESETS, Condition, ConditionResult, medium_notes, resolve_conditions,
+                             resolve_presets, solve_conditions, structure_only_result, unsolvable_reason)
 from core.errors import InputError, check_stop
 from core.graph import MetabolicGraph, build_graph, remove_currency
 from core.models import LoadedModel, load_model
@@ -90,7 +90,13 @@ class RunResult:
 
     @property
     def usable_conditions(self) -> tuple[ConditionResult, ...]:
-        return tuple(c for c in self.conditions if c.grows)
+        return tuple(c for c in self.conditions if c.grows or c.structure_only)
+
+    @property
+    def structure_only(self) -> bool:
+        """True when the model could not be solved (no exchanges or no objective) and attention ran on
+        the graph's structure alone, without FBA features."""
+        return any(c.structure_only for c in self.conditions)
 
 
 class _StageProgress:
@@ -138,6 +144,12 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
     t0 = time.perf_counter()
     stage.enter("fba", "Solving FBA")
     notes: list[str] = []
+    problem = unsolvable_reason(loaded.model)
+    if problem:  # said at once, then the run goes on with the structure alone
+        stage(0.0, problem)
+        notes.append(problem)
+        timings["fba"] = time.perf_counter() - t0
+        return loaded, graph, full.counts(), (structure_only_result(loaded.model, problem),), timings, notes
     if conditions is not None:
         conds = list(conditions)
     elif settings.only_available_presets:
@@ -145,6 +157,7 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
     else:
         conds = resolve_conditions(loaded.model, settings.conditions, settings.carbon_normalised)
     results = solve_conditions(loaded.model, conds, settings.pfba, stage, should_stop)
+    notes += medium_notes(results)
     timings["fba"] = time.perf_counter() - t0
     return loaded, graph, full.counts(), tuple(results), timings, notes
 
@@ -166,7 +179,7 @@ def run_pipeline(settings: RunSettings, progress: Progress | None = None, should
 
     prepared = prepare(settings, progress, should_stop, conditions)
     results = prepared[3]
-    usable = [r for r in results if r.grows]
+    usable = [r for r in results if r.grows or r.structure_only]
     if not usable:
         raise InputError("no condition supports growth, so there is nothing to compare: "
                          + "; ".join(f"{r.name}: {r.status_text()}" for r in results))
@@ -229,7 +242,8 @@ def resume_pipeline(settings: RunSettings, attention: AttentionResult, progress:
     if tuple(attention.node_ids) != tuple(graph.node_ids):
         raise InputError("the saved attention does not match the model's graph (was the model file changed?)")
     by_name = {r.name: r for r in results}
-    missing = [n for n in attention.condition_names if n not in by_name or not by_name[n].grows]
+    missing = [n for n in attention.condition_names
+               if n not in by_name or not (by_name[n].grows or by_name[n].structure_only)]
     if missing:
         raise InputError(f"the saved attention has conditions that no longer grow: {', '.join(missing)}")
     check_stop(should_stop)
@@ -254,7 +268,7 @@ def _finish(settings: RunSettings, prepared, usable: tuple[ConditionResult, ...]
     if settings.only_available_presets:  # record what actually ran
         settings = replace(settings, conditions=tuple(r.name for r in results), only_available_presets=False)
     notes = list(notes) + [f"Condition '{r.name}' left out of attention: {r.status_text()}."
-                           for r in results if not r.grows]
+                           for r in results if not (r.grows or r.structure_only)]
     analysis = None
     if with_analysis:
         from core.analysis import analyse

@@ -17,6 +17,36 @@ def apply_medium(model, condition: Condition) -> None:
         rxn.bounds = condition.bounds.get(rxn.id, (0.0, max(rxn.upper_bound, 0.0)))
 
 
+# Fluxes smaller than this (mmol/gDW/h) are solver noise (-2.9e-15), shown and stored as 0.
+FLUX_ZERO = 1e-9
+
+
+def solver_name(model) -> str:
+    """The LP solver COBRApy uses for ``model``: ``glpk``, ``cplex``, ``gurobi``, ..."""
+    return model.solver.interface.__name__.rsplit(".", 1)[-1].removesuffix("_interface")
+
+
+def unsolvable_reason(model) -> str | None:
+    """One line saying why FBA cannot run on ``model`` (no exchange reactions, no objective), or None."""
+    missing = []
+    if not model.boundary:
+        missing.append("no exchange reactions")
+    if not any(r.objective_coefficient for r in model.reactions):
+        missing.append("no objective")
+    if not missing:
+        return None
+    return (f"{model.id or 'The model'} has {' and '.join(missing)}, so FBA cannot run: this is a structure-only run "
+            "(graph, attention without FBA features, analysis); growth and fluxes are not computed.")
+
+
+def structure_only_result(model, reason: str) -> ConditionResult:
+    """A stand-in for FBA when ``model`` cannot be solved (no exchanges, no objective): zero fluxes,
+    status ``structure only``, so attention runs on the graph's structure alone."""
+    condition = Condition(name="structure only", bounds={}, description=f"No FBA: {reason}")
+    ids = tuple(r.id for r in model.reactions)
+    return ConditionResult(condition, 0.0, "structure only", "", ids, np.zeros(len(ids)), "none")
+
+
 def solve_condition(model, condition: Condition, pfba: bool = False) -> ConditionResult:
     """FBA (or parsimonious FBA) of ``model`` in ``condition``; the model is left unchanged."""
     import cobra.flux_analysis
@@ -38,12 +68,15 @@ def solve_condition(model, condition: Condition, pfba: bool = False) -> Conditio
                 pass
         if status == "optimal":
             fluxes = solution.fluxes.reindex(list(reaction_ids)).to_numpy(dtype=np.float64)
+            fluxes[np.abs(fluxes) < FLUX_ZERO] = 0.0
             growth = float(model.slim_optimize()) if pfba else float(solution.objective_value)
         else:
             fluxes = np.zeros(len(reaction_ids))
             growth = 0.0
+    growth = growth if abs(growth) >= FLUX_ZERO else 0.0
     return ConditionResult(condition, max(growth, 0.0) if status == "optimal" else 0.0, status,
-                           objective_id, reaction_ids, fluxes, "pfba" if pfba else "fba")
+                           objective_id, reaction_ids, fluxes, "pfba" if pfba else "fba",
+                           frozenset(r.id for r in model.boundary), solver_name(model))
 
 
 def solve_conditions(model, conditions: Sequence[Condition], pfba: bool = False,

@@ -12,7 +12,8 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from core.conditions.presets import base_medium, load_presets, preset_condition, resolve_exchange
+from core.conditions.composition import composed_medium
+from core.conditions.presets import load_presets, preset_condition, resolve_exchange
 from core import limits
 from core.conditions.types import Condition
 from core.errors import InputError
@@ -39,11 +40,14 @@ def _finish(model, name: str, spec: dict, source) -> Condition:
     if not name or not name.strip():
         raise InputError("a condition has no name", source)
     base = spec.get("base", "minimal")
+    if spec.get("preset") and spec["preset"] not in load_presets():
+        raise InputError(f"condition {name!r}: unknown preset {spec['preset']!r} "
+                         f"(known: {', '.join(load_presets())})", source)
     if spec.get("preset"):
         start = preset_condition(model, spec["preset"], bool(spec.get("carbon_normalised", False)))
         bounds = dict(start.bounds)
-    elif base == "minimal":
-        bounds = base_medium(model)
+    elif base == "minimal":  # M9 with trace elements and oxygen, by composition (as the presets)
+        bounds = composed_medium(model).bounds(model)
     elif base == "model":
         bounds = {rid: (-v, float(model.reactions.get_by_id(rid).upper_bound)) for rid, v in model.medium.items()}
     elif base == "none":
@@ -91,6 +95,12 @@ def load_conditions_file(model, path: str | Path, max_conditions: int | None = N
     ``max_conditions``: refuse a file with more conditions than this before building any of them.
     """
     path = Path(path)
+    specs = _read_specs(path, max_conditions)
+    return [_finish(model, name, spec, path) for name, spec in specs]
+
+
+def _read_specs(path: Path, max_conditions: int | None = None) -> list[tuple[str, dict]]:
+    """The conditions of a file as (name, spec) pairs, checked as far as possible without a model."""
     if not path.exists() and not path.is_symlink():
         raise InputError("conditions file not found", path)
     # Through the limits: regular files only (a FIFO or /dev/zero is refused, not read), size capped.
@@ -111,7 +121,37 @@ def load_conditions_file(model, path: str | Path, max_conditions: int | None = N
         raise InputError(f"duplicate condition names: {', '.join(dupes)}", path)
     if max_conditions is not None and len(specs) > max_conditions:
         raise InputError(f"{len(specs):,} conditions; one run compares at most {max_conditions}", path)
-    return [_finish(model, name, spec, path) for name, spec in specs]
+    presets = load_presets()
+    for name, spec in specs:
+        if spec.get("preset") and spec["preset"] not in presets:
+            raise InputError(f"condition {name!r}: unknown preset {spec['preset']!r} (known: {', '.join(presets)})",
+                             path)
+        if spec.get("base", "minimal") not in ("minimal", "model", "none"):
+            raise InputError(f"condition {name!r}: unknown base {spec['base']!r} (use minimal, model or none)", path)
+    return specs
+
+
+def check_conditions_spec(spec: str | Sequence[str]) -> None:
+    """Check a CLI-style conditions spec before any model is parsed: every item is a known preset or a
+    readable conditions file (CSV/JSON) whose presets and bases are known. InputError naming the item
+    or file; exchanges are checked later, against the model."""
+    from core.limits import MAX_RUN_CONDITIONS
+
+    items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
+    if not items:
+        raise InputError("no conditions given")
+    presets = load_presets()
+    count = 0
+    for item in items:
+        if item in presets:
+            count += 1
+        elif Path(item).suffix.lower() in (".json", ".csv") or Path(item).exists():
+            count += len(_read_specs(Path(item), max(0, MAX_RUN_CONDITIONS - count)))
+        else:
+            raise InputError(f"unknown preset or missing conditions file {item!r} (presets: {', '.join(presets)})")
+    if count > MAX_RUN_CONDITIONS:
+        raise InputError(f"{count:,} conditions given; one run compares at most {MAX_RUN_CONDITIONS} "
+                         "(split them over several runs)")
 
 
 def _specs_from_json(text: str, path) -> list[tuple[str, dict]]:
@@ -146,7 +186,11 @@ def _specs_from_json(text: str, path) -> list[tuple[str, dict]]:
 
 
 def _specs_from_csv(text: str, path) -> list[tuple[str, dict]]:
-    reader = csv.DictReader(text.splitlines())
+    lines = text.splitlines()
+    header = lines[0] if lines else ""
+    # A spreadsheet saved with ';' as separator (usual where the decimal mark is a comma) reads the same.
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.DictReader(lines, delimiter=delimiter)
     try:
         return _parse_csv(reader, path)
     except csv.Error as exc:  # a field over csv's size limit (131,072 characters), ...
@@ -159,9 +203,12 @@ def _parse_csv(reader: csv.DictReader, path) -> list[tuple[str, dict]]:
     if missing or not ({"lower_bound", "uptake"} & cols):
         need = missing + ([] if {"lower_bound", "uptake"} & cols else ["lower_bound or uptake"])
         raise InputError(f"CSV is missing the column(s) {', '.join(need)} "
-                         "(expected condition,exchange,lower_bound[,upper_bound])", path)
+                         "(expected condition,exchange,lower_bound[,upper_bound], separated by commas)", path)
     specs: dict[str, dict] = {}
     for line_no, row in enumerate(reader, start=2):
+        if row.get(None):  # csv puts fields beyond the header's under None: a value would be dropped silently
+            raise InputError(f"line {line_no}: {len(reader.fieldnames) + len(row[None])} fields but the header has "
+                             f"{len(reader.fieldnames)} (extra: {', '.join(repr(v) for v in row[None][:3])})", path)
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         name = row.get("condition", "")
         if not name:

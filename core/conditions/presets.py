@@ -68,24 +68,40 @@ def resolve_exchange(model, key: str, source: str | Path | None = None) -> str:
 
 
 def preset_condition(model, name: str, carbon_normalised: bool = False, uptake: float | None = None) -> Condition:
-    """A preset medium for ``model``; ``uptake`` overrides the carbon source amount (mmol/gDW/h)."""
+    """A preset medium for ``model``: its composition (``resources/presets.json``) mapped onto the model's
+    exchanges (:func:`core.conditions.composition.composed_medium`), every other uptake closed.
+    ``uptake`` overrides the carbon source amount (mmol/gDW/h). InputError when the model has no
+    exchange for the carbon source."""
+    from core.conditions.composition import base_id, composed_medium, compounds
+
     presets = load_presets()
     if name not in presets:
         raise InputError(f"unknown preset {name!r} (known: {', '.join(presets)})")
     spec = presets[name]
-    bounds = base_medium(model)
-    for met, amount in spec["carbon"].items():
-        rid = resolve_exchange(model, met, f"preset {name}")
-        amount = float(uptake if uptake is not None else amount)
-        if carbon_normalised:
-            n_c = max(_carbons(model.reactions.get_by_id(rid).reactants[0].formula if model.reactions.get_by_id(rid).reactants else ""), 1)
+    carbon = {base_id(met): float(uptake if uptake is not None else amount) for met, amount in spec["carbon"].items()}
+    mapped = composed_medium(model, spec.get("medium", "M9"), carbon, bool(spec.get("aerobic", True)))
+    found = {compounds().get(c, {}).get("name", c): c for c in carbon}
+    model_name = model.id or "the model"
+    for label, cid in found.items():
+        if label in mapped.ambiguous:
+            raise InputError(f"{cid + '_e'!r} is ambiguous in {model_name}: it matches "
+                             f"{', '.join(mapped.ambiguous[label])}", f"preset {name}")
+        if label not in {c[0] for c in mapped.components}:
+            raise InputError(f"unknown exchange {cid + '_e'!r}: no exchange reaction for it in {model_name}",
+                             f"preset {name}")
+    components = []
+    for label, rid, amount in mapped.components:
+        if label in found and carbon_normalised:
+            rxn = model.reactions.get_by_id(rid)
+            n_c = max(_carbons(rxn.reactants[0].formula if rxn.reactants else ""), 1)
             amount = amount * REFERENCE_CARBONS / n_c
-        bounds[rid] = (-amount, float(model.reactions.get_by_id(rid).upper_bound))
-    if not spec.get("aerobic", True):
-        for rid in list(bounds):
-            if rid.startswith("EX_o2"):
-                bounds[rid] = (0.0, bounds[rid][1])
-    return Condition(name=name, bounds=bounds, description=spec.get("description", ""), preset=name)
+        components.append((label, rid, amount))
+    bounds = {rid: (-amount, max(float(model.reactions.get_by_id(rid).upper_bound), 0.0))
+              for _label, rid, amount in components}
+    unmapped = tuple(mapped.unmapped) + tuple(f"{k} (ambiguous: {', '.join(v)})" for k, v in mapped.ambiguous.items())
+    return Condition(name=name, bounds=bounds, description=spec.get("description", ""), preset=name,
+                     components=tuple(components), unmapped=unmapped,
+                     carbon_normalised=carbon_normalised, medium_name=spec.get("medium", "M9"))
 
 
 # The presets a run uses when the user names none, and the GUI ticks on a fresh start.

@@ -25,6 +25,13 @@ class Condition:
     measured_growth: float | None = None  # 1/h
     measured_fluxes: dict[str, float] = field(default_factory=dict)  # reaction id -> mmol/gDW/h
     preset: str | None = None
+    # What the medium is made of, when it was defined by composition (presets): (compound, exchange id,
+    # uptake in mmol/gDW/h); compounds the model has no exchange for; whether the carbon source was
+    # scaled to 60 mmol C/gDW/h; the base medium's name (e.g. M9).
+    components: tuple[tuple[str, str, float], ...] = ()
+    unmapped: tuple[str, ...] = ()
+    carbon_normalised: bool = False
+    medium_name: str = ""
 
     @property
     def medium(self) -> dict[str, float]:
@@ -39,7 +46,16 @@ class Condition:
             "bounds": {k: [lb, ub] for k, (lb, ub) in sorted(self.bounds.items())},
             "measured_growth": self.measured_growth,
             "measured_fluxes": dict(self.measured_fluxes),
+            "medium_name": self.medium_name,
+            "components": [{"compound": n, "exchange": rid, "uptake": u} for n, rid, u in self.components],
+            "unmapped": list(self.unmapped),
+            "carbon_normalised": self.carbon_normalised,
         }
+
+    def limiting_uptakes(self) -> dict[str, float]:
+        """Exchange id -> uptake bound (mmol/gDW/h) of what is not in excess (below 1000): the carbon
+        source, a capped oxygen supply, ... largest first. What the user means by "glucose 10"."""
+        return dict(sorted(((k, v) for k, v in self.medium.items() if v < 999.0), key=lambda kv: -kv[1]))
 
     @classmethod
     def from_dict(cls, data: dict) -> "Condition":
@@ -52,6 +68,11 @@ class Condition:
             measured_growth=None if data.get("measured_growth") is None else float(data["measured_growth"]),
             measured_fluxes={str(k): float(v) for k, v in (data.get("measured_fluxes") or {}).items()},
             preset=data.get("preset"),
+            components=tuple((str(c["compound"]), str(c["exchange"]), float(c["uptake"]))
+                             for c in data.get("components") or ()),
+            unmapped=tuple(str(u) for u in data.get("unmapped") or ()),
+            carbon_normalised=bool(data.get("carbon_normalised", False)),
+            medium_name=str(data.get("medium_name") or ""),
         )
 
 
@@ -66,10 +87,18 @@ class ConditionResult:
     reaction_ids: tuple[str, ...]
     fluxes: np.ndarray  # (R,) float64
     method: str = "fba"
+    # The model's exchange reactions (uptake and secretion are read from these); empty: ids starting "EX_".
+    exchange_ids: frozenset[str] = frozenset()
+    solver: str = ""  # the LP solver that ran, e.g. glpk
 
     @property
     def name(self) -> str:
         return self.condition.name
+
+    @property
+    def structure_only(self) -> bool:
+        """A stand-in for a model that cannot be solved: no FBA ran (see core.conditions.fba)."""
+        return self.status == "structure only"
 
     @property
     def grows(self) -> bool:
@@ -79,14 +108,16 @@ class ConditionResult:
         if self.status == "optimal":
             return "grows" if self.grows else "no growth (optimal at zero)"
         return {"infeasible": "infeasible: no flux satisfies the medium's bounds",
-                "unbounded": "unbounded: the medium lets growth grow without limit"}.get(
+                "unbounded": "unbounded: the medium lets growth grow without limit",
+                "structure only": "structure only: no FBA (the model cannot be solved; see the notes)"}.get(
             self.status, f"solver status {self.status}")
 
     def flux_summary(self, top: int = 10) -> dict:
         flux = self.fluxes
         order = np.argsort(-np.abs(flux))[:top]
+        is_exchange = (lambda rid: rid in self.exchange_ids) if self.exchange_ids else (lambda rid: rid.startswith("EX_"))
         exchanges = {rid: float(flux[j]) for j, rid in enumerate(self.reaction_ids)
-                     if rid.startswith("EX_") and abs(flux[j]) > 1e-9}
+                     if is_exchange(rid) and abs(flux[j]) > 1e-9}
         uptake = {k: v for k, v in exchanges.items() if v < 0}
         secretion = {k: v for k, v in exchanges.items() if v > 0}
         return {
@@ -107,6 +138,7 @@ class ConditionResult:
             "status": self.status,
             "status_text": self.status_text(),
             "method": self.method,
+            "solver": self.solver,
             "objective": self.objective_id,
             "fluxes": self.flux_summary(top),
         }

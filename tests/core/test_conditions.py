@@ -35,6 +35,7 @@ def test_ijo1366_presets_against_cobrapy_media(ijo1366):
     with ijo1366:
         medium = dict(ijo1366.medium)
         medium.pop("EX_o2_e")
+        medium.pop("EX_co2_e")  # M9 has no CO2; iJO1366's own medium leaves it open (fixed by PPC without O2)
         ijo1366.medium = medium
         expected["glucose_anaerobic"] = ijo1366.slim_optimize()
     results = solve_conditions(ijo1366, [preset_condition(ijo1366, n) for n in expected])
@@ -91,8 +92,11 @@ def test_only_available_presets_leaves_out_the_rest_or_says_none_fit():
     settings = RunSettings(model="textbook", conditions=("lactose", "succinate"), only_available_presets=True)
     *_, results, _timings, notes = prepare(settings)
     assert [r.name for r in results] == ["succinate"]
-    assert notes == ["Preset 'lactose' left out: unknown exchange 'lcts_e': no exchange reaction for it in "
-                     "e_coli_core."]
+    assert notes[0] == ("Preset 'lactose' left out: unknown exchange 'lcts_e': no exchange reaction for it in "
+                        "e_coli_core.")
+    # e_coli_core exchanges only a few of M9's salts: the rest is said, not silently dropped.
+    assert notes[1].startswith("Medium of 'succinate': the model has no exchange for sulfate, K+")
+    assert len(notes) == 2
     with pytest.raises(InputError, match="e_coli_core can take none of the presets lactose, glycerol"):
         prepare(RunSettings(model="textbook", conditions=("lactose", "glycerol"), only_available_presets=True))
 
