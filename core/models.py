@@ -282,6 +282,13 @@ def is_cached(source: str | Path) -> bool:
     return bool(raw_file) and any(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
 
 
+def file_digest(source: str | Path) -> tuple[str, str]:
+    """``(label, SHA-256 of the file's bytes)`` of a model file or bundled name, as :func:`load_model`
+    records them; InputError if there is no such file."""
+    path, label = _locate(source)
+    return label, hashlib.sha256(limits.read_file(path, limits.MODEL_BYTES)).hexdigest()
+
+
 def load_model(source: str | Path, use_cache: bool = True) -> LoadedModel:
     """Open a model file or a bundled model by name.
 

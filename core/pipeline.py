@@ -11,12 +11,13 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
+from core import cache
 from core.attention.result import AttentionConfig, AttentionResult
 from core.conditions import (DEFAULT_PRESETS, Condition, ConditionResult, medium_notes, resolve_conditions,
-                             resolve_presets, solve_conditions, structure_only_result, unsolvable_reason)
+                             resolve_presets, structure_only_result, unsolvable_reason)
 from core.errors import InputError, check_stop
-from core.graph import MetabolicGraph, build_graph, remove_currency
-from core.models import LoadedModel, load_model
+from core.graph import MetabolicGraph
+from core.models import LoadedModel
 
 Progress = Callable[[float, str], None]
 ShouldStop = Callable[[], bool]
@@ -130,14 +131,13 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     stage.enter("load", f"Loading {settings.model}")
-    loaded = load_model(settings.model, use_cache=settings.use_cache)
+    loaded = cache.load_model(settings.model, use_cache=settings.use_cache)
     timings["load"] = time.perf_counter() - t0
     check_stop(should_stop)
 
     t0 = time.perf_counter()
     stage.enter("graph", "Building the metabolic graph")
-    full = build_graph(loaded.model)
-    graph = remove_currency(full, settings.currency_ids) if settings.filter_currency else full
+    full, graph = cache.graphs(loaded, settings.filter_currency, settings.currency_ids)
     timings["graph"] = time.perf_counter() - t0
     check_stop(should_stop)
 
@@ -156,7 +156,7 @@ def prepare(settings: RunSettings, progress: Progress | None = None, should_stop
         conds, notes = _available_presets(loaded, settings)
     else:
         conds = resolve_conditions(loaded.model, settings.conditions, settings.carbon_normalised)
-    results = solve_conditions(loaded.model, conds, settings.pfba, stage, should_stop)
+    results = cache.solve_conditions(loaded, conds, settings.pfba, stage, should_stop, settings.use_cache)
     notes += medium_notes(results)
     timings["fba"] = time.perf_counter() - t0
     return loaded, graph, full.counts(), tuple(results), timings, notes
