@@ -76,12 +76,35 @@ def main(args=None) -> int:
 
     loop = QEventLoop()
     state["loop"] = loop
-    app.lastWindowClosed.connect(loop.quit)
+    # QApplication.lastWindowClosed is emitted only inside app.exec(), never in this loop: the window's
+    # own close (File → Quit, the title bar's close button, Ctrl+Q) ends the loop instead.
+    quitter = _quit_when_closed(window, loop)
     try:
         code = loop.exec()
     finally:
+        window.removeEventFilter(quitter)
         close_compute_process()
     return state["code"] or code
+
+
+def _quit_when_closed(window, loop):
+    """An event filter on ``window`` that quits ``loop`` once a close event has hidden the window
+    (a close the window refused leaves it visible, and the loop running)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class QuitWhenClosed(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Close:
+                QTimer.singleShot(0, self._check)
+            return False
+
+        def _check(self):
+            if not window.isVisible():
+                loop.quit()
+
+    quitter = QuitWhenClosed(window)
+    window.installEventFilter(quitter)
+    return quitter
 
 
 def _arm_screenshot(app, window, path: str, state: dict) -> None:

@@ -53,6 +53,7 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 # Through importlib.resources so the packaged executable finds it inside its bundle too.
 ICON = Path(str(files("resources") / "icons" / "metattn.svg"))
 CANCELLABLE = ("load", "run", "export")  # busy states the Cancel button and Esc end
+CLOSE_GRACE_MS = 1000  # on close, running tasks get this long to stop before the compute process is ended
 
 
 class MainWindow(QMainWindow):
@@ -483,9 +484,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.closing = True
         self.save_settings()
-        if not self.runner.shutdown(5000):
+        if not self.runner.shutdown(CLOSE_GRACE_MS):
             # A task still waits on the compute process: end the process, which ends the wait, rather
-            # than destroy a running QThread (Qt aborts the program then).
+            # than destroy a running QThread (Qt aborts the program then). Not the compute process's
+            # own 3 s grace: Quit must end the program within seconds (issue 16).
             log.warning("some background tasks did not stop in time; ending the compute process")
             from app.worker import close_compute_process
 
