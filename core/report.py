@@ -5,7 +5,12 @@ Top-level keys:
     settings                      the RunSettings used
     model                         id, source, format, sha256, counts (metabolites, reactions, genes)
     graph                         counts of the full graph and of the graph attention ran on
-    conditions                    per condition: name, medium, growth_rate (1/h), status, fluxes summary
+    run                           what was run: objective, method (fba/pfba/none), solver, carbon_normalised,
+                                  structure_only (no FBA: the model has no exchanges or objective),
+                                  growth_ceiling (1/h; growth above it is flagged in notes)
+    conditions                    per condition: name, medium (exchange -> uptake bound), condition (bounds,
+                                  medium_name, components [{compound, exchange, uptake}], unmapped,
+                                  carbon_normalised), growth_rate (1/h), status, solver, fluxes summary
     attention                     config and shapes (present when attention ran); ``trained`` says whether
                                   trained weights ran (False: untrained, structure only)
     trained_model                 when trained weights ran: their card (data recipe, settings, held-out
@@ -29,6 +34,8 @@ REPORT_VERSION = 1
 
 def build_report(result) -> dict:
     """A JSON-ready dict from a :class:`core.pipeline.RunResult`."""
+    from core.summary_run import run_facts
+
     model = result.loaded.model
     report = {
         "format": REPORT_FORMAT,
@@ -46,6 +53,7 @@ def build_report(result) -> dict:
         },
         "graph": {"full": result.full_graph_counts, "used": result.graph.counts(),
                   "removed_currency_metabolites": list(result.graph.removed_currency)},
+        "run": run_facts(result),
         "conditions": [c.to_dict() for c in result.conditions],
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
         "notes": list(result.notes),

@@ -139,6 +139,10 @@ def summary_markdown(graph_or_result, conditions=None, attention=None, analysis=
     out: list[str] = [f"# Metabolic attention summary: {_md(model_name)}", ""]
     out += _overview(graph, conditions, attention)
     out += _growth(conditions, attention)
+    if hasattr(graph_or_result, "graph") and hasattr(graph_or_result, "conditions"):
+        from core.summary_run import run_section
+
+        out += run_section(graph_or_result, _md, _table)
     if notes:
         out += ["**Notes on this run:**", ""] + [f"- {_cell(_md(n))}" for n in notes] + [""]
     from core.training.explain import trust_section
@@ -183,7 +187,7 @@ def _growth(conditions, attention) -> list[str]:
         mu = r.growth_rate
         doubling = f"{math.log(2) / mu:.2g}" if r.grows and mu > 0 else "–"
         measured = r.condition.measured_growth
-        rows.append([_md(r.name), f"{mu:.3f}", doubling, "–" if measured is None else f"{measured:.3f}",
+        rows.append([_md(r.name), "–" if r.structure_only else f"{mu:.3f}", doubling, "–" if measured is None else f"{measured:.3f}",
                      r.status_text(), "yes" if r.name in used else "no"])
     return ["## Growth per condition", "",
             "Predicted **growth rate** from flux balance analysis for each medium.", ""] + _table(

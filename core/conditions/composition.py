@@ -89,13 +89,25 @@ def _elements(formula: str | None) -> dict[str, float] | None:
         return None
 
 
-def exchange_metabolites(model) -> dict[str, object]:
+def exchange_metabolites(model, boundary_fallback: bool = True) -> dict[str, object]:
     """Exchange reaction id -> the metabolite it exchanges, for boundary reactions with one metabolite
     that take it up at negative flux (the COBRA convention ``met <=>``). Uses COBRApy's exchanges
-    (boundary reactions in the external compartment), or every boundary reaction when it finds none."""
+    (boundary reactions in the external compartment), or, with ``boundary_fallback``, every boundary
+    reaction when it finds none."""
+    import logging
+    import warnings
+
     try:
-        rxns = list(model.exchanges) or list(model.boundary)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            logging.getLogger("cobra").disabled, was = True, logging.getLogger("cobra").disabled
+            try:
+                rxns = list(model.exchanges)
+            finally:
+                logging.getLogger("cobra").disabled = was
     except Exception:  # COBRApy cannot guess the external compartment
+        rxns = []
+    if not rxns and boundary_fallback:
         rxns = list(model.boundary)
     out = {}
     for rxn in rxns:

@@ -28,9 +28,13 @@ def solver_name(model) -> str:
 
 def unsolvable_reason(model) -> str | None:
     """One line saying why FBA cannot run on ``model`` (no exchange reactions, no objective), or None."""
+    from core.conditions.composition import exchange_metabolites
+
     missing = []
     if not model.boundary:
         missing.append("no exchange reactions")
+    elif not exchange_metabolites(model, boundary_fallback=False):
+        missing.append(f"no exchange reactions (only {len(model.boundary)} sink or demand reaction(s))")
     if not any(r.objective_coefficient for r in model.reactions):
         missing.append("no objective")
     if not missing:
