@@ -214,9 +214,21 @@ def test_escher_reaction_data(result, written):
     graph, att = result.graph, result.attention
     data = json.loads((out / "escher_acetate.json").read_text(encoding="utf-8"))
     rxn = np.flatnonzero(graph.node_types == REACTION)
-    assert set(data) == {graph.node_ids[i] for i in rxn}
+    linked = set(graph.edge_index.ravel().tolist())
+    # Reactions whose metabolites were all currency have no attention data: left out, not written as 0.
+    left_out = {graph.node_ids[i] for i in rxn if i not in linked}
+    assert {"ATPS4r", "CYTBD", "NADH16", "THD2", "EX_o2_e", "EX_co2_e", "EX_nh4_e", "EX_pi_e"} <= left_out
+    assert set(data) == {graph.node_ids[i] for i in rxn if i in linked} | {"BIOMASS_Ecoli_core_w_GAM"}
+    assert not left_out & set(data)
     assert data["PGI"] == pytest.approx(float(att.importance[1, graph.index["PGI"]]))
+    # textbook's biomass id is not the one on Escher's standard e_coli_core map: written under both
+    assert data["BIOMASS_Ecoli_core_w_GAM"] == data["Biomass_Ecoli_core"] > 0
     assert all(isinstance(v, float) for v in data.values())
+
+
+def test_escher_files_come_with_json_alone(result, tmp_path):
+    paths = write_outputs(result, tmp_path, formats=("json",))
+    assert {"escher_glucose.json", "escher_acetate.json"} <= {p.name for p in paths}
 
 
 def test_attention_npz_opens(result, written):
