@@ -56,6 +56,13 @@ def _node_label(labels, i: int, length: int = 34) -> str:
     return plain(labels.names[i] or labels.ids[i], length)
 
 
+def _node_labels(labels, idx, length: int = 34) -> list[str]:
+    """Tick labels for nodes ``idx``: names cut to ``length``; where two cut names coincide (iJO1366's
+    core and wild-type biomass reactions) the node id is shown instead, so no two bars look alike."""
+    out = [_node_label(labels, i, length) for i in idx]
+    return [plain(labels.ids[i], length) if out.count(text) > 1 else text for i, text in zip(idx, out)]
+
+
 def top_nodes_figure(comparison, k: int = 15, title: str | None = None):
     """Importance of the top nodes, one bar per condition side by side (horizontal, most important on top)."""
     idx = comparison.top_union(k)
@@ -71,7 +78,7 @@ def top_nodes_figure(comparison, k: int = 15, title: str | None = None):
         ax.barh(y + (c - (n_c - 1) / 2) * height, 100.0 * comparison.importance[c, idx], height,
                 color=condition_colour(c), label=plain(cname, 24))
     labels = comparison.labels
-    ax.set_yticks(y, [_node_label(labels, i) for i in idx], fontsize=FONT_SIZE - 2)
+    ax.set_yticks(y, _node_labels(labels, idx), fontsize=FONT_SIZE - 2)
     for tick, i in zip(ax.get_yticklabels(), idx):
         tick.set_color(METABOLITE_COLOUR if labels.types[i] == METABOLITE else REACTION_COLOUR)
     ax.invert_yaxis()
@@ -101,7 +108,7 @@ def shifts_figure(comparison, k: int = 12, max_pairs: int = 6, title: str | None
         y = np.arange(len(idx))
         ax.barh(y, diff, color=[condition_colour(int(b)) if d > 0 else condition_colour(int(a)) for d in diff])
         ax.axvline(0, color="#555555", lw=0.6)
-        ax.set_yticks(y, [_node_label(labels, j, 28) for j in idx], fontsize=FONT_SIZE - 3)
+        ax.set_yticks(y, _node_labels(labels, idx, 28), fontsize=FONT_SIZE - 3)
         ax.invert_yaxis()
         na, nb = plain(comparison.condition_names[a], 16), plain(comparison.condition_names[b], 16)
         ax.set_title(f"{nb} − {na}", fontsize=FONT_SIZE)
