@@ -6,11 +6,14 @@ MATLAB ``.mat``, YAML) or the name of a model bundled inside the ``cobra`` packa
 extension second, so a mis-named file still opens.
 
 A second open of the same unchanged file is fast: the parsed model is cached as COBRA JSON (never a
-pickle) in the user's cache directory under the SHA-256 of the file's bytes.
+pickle) in the user's cache directory under the SHA-256 of the file's bytes and the cobra version.
+The bundled models' JSON forms ship with the program (``resources/model_cache``), so even their first
+open reads JSON instead of parsing SBML (issue 17).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import logging
@@ -32,7 +35,20 @@ BUNDLED = {
     "salmonella": "salmonella.xml.gz",
 }
 FORMATS = ("sbml", "json", "mat", "yaml")
-CACHE_VERSION = "1"
+
+
+def _cobra_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cobra")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# In every cache file's name: a cache written by another cobra version (whose JSON reader or SBML
+# parser may differ) is never read.
+CACHE_VERSION = f"1-cobra{_cobra_version()}"
 
 
 @dataclass(frozen=True)
@@ -207,21 +223,61 @@ def _validate(model, path) -> None:
         limits.check_text(f"{cid}{cname or ''}", "a compartment", path)
 
 
+def shipped_cache_dir() -> Path:
+    """The parsed forms of the bundled models shipped with the program (``resources/model_cache``,
+    built by :func:`build_shipped_cache`): a first open of a bundled model reads one of these instead
+    of parsing SBML. Named like the user cache, so a file is used only for the exact SBML bytes (SHA-256)
+    and cobra version it was built from."""
+    return Path(str(files("resources") / "model_cache"))
+
+
+def _cache_hits(digest: str) -> list[Path]:
+    pattern = f"{digest}-*.v{CACHE_VERSION}.json"
+    return sorted(cache_dir().glob(pattern)) + sorted(shipped_cache_dir().glob(pattern + ".gz"))
+
+
 def _cache_get(digest: str):
-    """Return ``(model, format)`` from the cache, or None."""
-    hits = sorted(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
-    if not hits:
-        return None
-    path = hits[0]
-    fmt = path.name[len(digest) + 1:].split(".")[0]
+    """Return ``(model, format)`` from the user's cache or the shipped one, or None."""
     import cobra.io
 
-    try:
-        return cobra.io.load_json_model(str(path)), fmt  # our own writing: nothing to warn about
-    except Exception:  # a damaged cache entry is dropped and rebuilt, never trusted
-        log.warning("dropping unreadable cache entry %s", path)
-        path.unlink(missing_ok=True)
-        return None
+    for path in _cache_hits(digest):
+        fmt = path.name[len(digest) + 1:].split(".")[0]
+        try:
+            if path.suffix == ".gz":
+                with gzip.open(path, "rt", encoding="utf-8") as fh:
+                    return cobra.io.load_json_model(fh), fmt
+            return cobra.io.load_json_model(str(path)), fmt  # our own writing: nothing to warn about
+        except Exception:  # a damaged cache entry is dropped (rebuilt by the parse), never trusted
+            log.warning("dropping unreadable cache entry %s", path)
+            if path.parent == cache_dir():
+                path.unlink(missing_ok=True)
+    return None
+
+
+def build_shipped_cache(folder: Path | None = None) -> list[Path]:
+    """Parse every bundled model and write its JSON form, gzipped, into ``folder`` (default
+    :func:`shipped_cache_dir`); files for other SBML bytes or cobra versions there are removed."""
+    import cobra.io
+
+    folder = Path(folder) if folder is not None else shipped_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("textbook", "iJO1366", "salmonella"):
+        path = _bundled_path(name)
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        data = _read_bytes(path, raw)
+        model = _parse(data, "sbml", path)
+        _validate(model, path)
+        target = folder / f"{digest}-sbml.v{CACHE_VERSION}.json.gz"
+        text = cobra.io.to_json(model)
+        with gzip.GzipFile(target, "wb", mtime=0) as fh:  # mtime 0: the same bytes every build
+            fh.write(text.encode("utf-8"))
+        written.append(target)
+    for old in folder.glob("*.json.gz"):
+        if old not in written:
+            old.unlink()
+    return written
 
 
 def _cache_put(digest: str, fmt: str, model) -> None:
@@ -279,7 +335,7 @@ def is_cached(source: str | Path) -> bool:
     except InputError:
         return False
     digest = hashlib.sha256(raw_file).hexdigest()
-    return bool(raw_file) and any(cache_dir().glob(f"{digest}-*.v{CACHE_VERSION}.json"))
+    return bool(raw_file) and bool(_cache_hits(digest))
 
 
 def file_digest(source: str | Path) -> tuple[str, str]:
