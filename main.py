@@ -198,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated carbon exchanges to hold out entirely, each in its own extra training run")
     train.add_argument("--no-deletions", action="store_true",
                        help="skip the single-reaction deletion check of faithfulness (minutes on genome-scale models)")
+    train.add_argument("--init", type=Path,
+                       help="fine-tune from these weights (trained on another model sharing its ids, e.g. iJO1366 -> "
+                            "salmonella) instead of starting from random weights")
+    train.add_argument("--compare-scratch", action="store_true",
+                       help="with --init: also train from scratch on the same data and budget, and report both")
+    train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")
     train.add_argument("--d-model", type=int, default=32, help="feature width (default: %(default)s)")
     train.add_argument("--heads", type=int, default=4, help="attention heads (default: %(default)s)")
     train.add_argument("--layers", type=int, default=2, help="attention layers (default: %(default)s)")

@@ -19,6 +19,8 @@ def _check(args) -> None:
         raise InputError(f"--epochs must be between 1 and 10,000 (got {args.epochs})")
     if not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
         raise InputError(f"--max-minutes must be a positive number (got {args.max_minutes})")
+    if not 1 <= getattr(args, "batch", 64) <= 4096:
+        raise InputError(f"--batch must be between 1 and 4,096 (got {args.batch})")
     if not 1 <= args.processes <= 256:
         raise InputError(f"--processes must be between 1 and 256 (got {args.processes})")
     if not 0 <= args.seed < 2**32:
@@ -31,6 +33,9 @@ def _check(args) -> None:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise InputError("exists already; not overwritten (use --force to replace it)", out)
+    init = getattr(args, "init", None)
+    if init is not None and not Path(init).is_file():
+        raise InputError("no such weights file to fine-tune from", init)
     if out.suffix != ".safetensors":
         raise InputError("the weights file must end in .safetensors", out)
 
@@ -43,6 +48,7 @@ def train_cli(args) -> int:
 
     _check(args)
     config = TrainConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, epochs=args.epochs,
+                         batch=getattr(args, "batch", 64),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)
@@ -56,6 +62,8 @@ def train_cli(args) -> int:
             model, card = train_and_evaluate(args.model, args.media, args.seed, config, args.data, args.save_data,
                                              args.compare_uniform, leave_out, args.processes,
                                              deletions=not getattr(args, "no_deletions", False),
+                                             init=getattr(args, "init", None),
+                                             compare_scratch=getattr(args, "compare_scratch", False),
                                              progress=bar, should_stop=stop, log=log)
         except Cancelled:
             bar.finish()

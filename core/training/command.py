@@ -93,13 +93,16 @@ def held_out_points(model, inputs, test: np.ndarray, limit: int = HELD_OUT_POINT
 def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, config=None,
                        data_path: str | Path | None = None, save_data: str | Path | None = None,
                        compare_uniform: bool = False, leave_out: Sequence[str] = (),
-                       processes: int = 2, deletions: bool = True,
+                       processes: int = 2, deletions: bool = True, init: str | Path | None = None,
+                       compare_scratch: bool = False,
                        progress: Callable[[float, str], None] | None = None,
                        should_stop: Callable[[], bool] | None = None, log: Callable[[str], None] = print,
                        on_epoch: Callable[[list], None] | None = None):
     """Returns ``(model, card)``; the card holds the data recipe, settings and every measured figure.
 
     ``on_epoch``: called with the training history so far after every epoch of the main model (live curves).
+    ``init``: weights of another model sharing its identifiers to fine-tune from (:mod:`.transfer`);
+    ``compare_scratch``: with ``init``, also train from scratch on the same data and budget, as a baseline.
     ``card["metrics"]["held_out_points"]``: FBA and predicted growth (1/h) of up to
     :data:`HELD_OUT_POINTS` held-out media (an evenly spaced subset when there are more), for a scatter plot.
     """
@@ -129,9 +132,22 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
     check_stop(should_stop)
     inputs = training_inputs(graph, data)
     train, test = group_split(data.groups, 0.2, seed)
+    start_model, transfer = None, None
+    if init:
+        from core.training.train import growth_scale_of
+        from core.training.transfer import transfer_predictor
+        from core.training.weights import load_predictor
+
+        source, source_card = load_predictor(init)
+        start_model, stats = transfer_predictor(source, source_card["graph"]["node_ids"], inputs, config,
+                                                growth_scale_of(data, train))
+        config = replace(config, **{k: start_model.spec[k] for k in ("d_model", "heads", "layers")})
+        transfer = dict(stats.to_dict(), source=Path(str(init)).name, source_model=source_card.get("model_id"))
+        log(f"fine-tuning {Path(str(init)).name} ({source_card.get('model_id')}): {stats.nodes_shared} of "
+            f"{stats.nodes_target} nodes and {stats.fluxes_shared} of {stats.fluxes_target} fluxes carried over")
     t0 = time.perf_counter()
     model, history = train_predictor(inputs, data, train, config, _stage(progress, 0.35, 0.45), should_stop,
-                                     on_epoch=on_epoch)
+                                     model=start_model, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - t0
     interrupted = bool(should_stop and should_stop())
     held = model_scores(model, inputs, test)
@@ -145,6 +161,11 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
         if progress:
             progress(0.8, "Baselines")
         metrics["baselines"] = baseline_scores(data, inputs, train, test, seed)
+        if init and compare_scratch:
+            t1 = time.perf_counter()
+            scratch, _ = train_predictor(inputs, data, train, config, None, should_stop)
+            metrics["baselines"]["graph_from_scratch"] = dict(model_scores(scratch, inputs, test),
+                                                              seconds=round(time.perf_counter() - t1, 1))
         if compare_uniform:
             uniform, _ = train_predictor(inputs, data, train, replace(config, uniform=True), None, should_stop)
             metrics["baselines"]["graph_uniform_attention"] = model_scores(uniform, inputs, test)
@@ -170,6 +191,7 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
         "train": dict(config.to_dict(), epochs_run=len(history.epochs), seconds=round(train_seconds, 1),
                       interrupted=interrupted),
         "history": history.epochs,
+        "transfer": transfer,
         "metrics": metrics,
         "seconds_total": round(time.perf_counter() - t_all, 1),
         "targets": {"growth": "FBA growth rate, 1/h", "grows": "growth > 1e-6 1/h",

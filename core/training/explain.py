@@ -44,8 +44,13 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Flux R² (variance-weighted)"] + [_f(m.get("flux_r2")) for _, m in cols],
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
-    out += ["The trained model reads one medium at a time, so it has no cross-condition attention: in the "
-            "section on how conditions draw on each other, each condition draws only on itself.", ""]
+    out += ["**Where the medium enters.** Importance is the attention the model's read-out pays to each node "
+            "for this medium: the medium decides where it looks, and what it reads there decides its "
+            "prediction. The graph-attention layers below it learned how the network is wired and are the same "
+            "for every medium, so edge-level attention (the heatmap) does not differ between conditions; "
+            "importance and shifts do. The model reads one medium at a time, so it has no cross-condition "
+            "attention: in the section on how conditions draw on each other, each condition draws only on "
+            "itself.", ""]
     r2 = held.get("growth_r2")
     if r2 is not None and r2 < 0.9:
         out += [f"With a held-out growth R² of {r2:.2f} the model is only a rough predictor: read its "

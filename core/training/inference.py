@@ -5,8 +5,9 @@
 analysis, figures, exports and panes work unchanged, plus the predictions (growth, 1/h; probability of
 growth) beside each condition's FBA growth in ``result.prediction``.
 
-What differs from the untrained read-out: importance is the share of the trained growth read-out's
-attention each node receives; the per-edge weights are the trained graph-attention layers'. The trained
+What differs from the untrained read-out: importance is the share of the trained, medium-conditioned
+read-out's attention each node receives; the per-edge weights are the trained graph-attention layers' of the
+structure stream, the same for every condition (the medium enters through the exchange tokens). The trained
 model has no cross-condition step (it is trained on one medium at a time), so ``cross_attention`` is the
 identity: every condition draws only on itself.
 """

@@ -1,7 +1,7 @@
 """Random growth media around a model's own minimal medium: the inputs the trained model learns from.
 
-:func:`sample_media` draws seeded media as :class:`core.conditions.Condition` objects: the model's medium
-with its carbon sources closed (:func:`core.conditions.base_medium`), then 1–3 carbon sources switched on at
+:func:`sample_media` draws seeded media as :class:`core.conditions.Condition` objects: the presets' M9
+composition without carbon mapped onto the model (:func:`sampling_base`), then 1–3 carbon sources switched on at
 random uptakes, oxygen on (80 %) or off, and sometimes ammonium, phosphate or sulfate swapped for another
 nitrogen, phosphorus or sulfur source. Which exchanges can serve as a source is not taken from a list of
 BiGG ids: :func:`find_sources` asks the model itself (FBA of each candidate alone), so a model from any
@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from core.conditions import Condition, base_medium
+from core.conditions import Condition, base_medium, composed_medium
 from core.errors import InputError
 
 ELEMENTS = ("C", "N", "P", "S")
@@ -38,13 +38,17 @@ class MediaRecipe:
     swap_share: dict = field(default_factory=lambda: {"N": 0.25, "P": 0.1, "S": 0.1})
     swap_uptake: tuple[float, float] = (0.5, 10.0)  # an alternative N/P/S source's uptake
     min_growth_alone: float = 0.01  # 1/h a candidate must reach alone to count as a source
+    # The medium around which media are drawn: "M9", the presets' own composition without carbon (salts,
+    # trace elements, O2 at the model's bound), so presets lie inside the training data; "own": the model's
+    # medium with its carbon sources closed (datasets made before the presets were compositions).
+    base: str = "M9"
 
     def to_dict(self) -> dict:
         return {"carbon_sources": list(self.carbon_sources), "carbon_uptake": list(self.carbon_uptake),
                 "oxygen_uptake": list(self.oxygen_uptake), "anaerobic_share": self.anaerobic_share,
                 "oxygen_unlimited_share": self.oxygen_unlimited_share,
                 "swap_share": dict(self.swap_share), "swap_uptake": list(self.swap_uptake),
-                "min_growth_alone": self.min_growth_alone}
+                "min_growth_alone": self.min_growth_alone, "base": self.base}
 
     @classmethod
     def from_dict(cls, data: dict) -> "MediaRecipe":
@@ -52,7 +56,7 @@ class MediaRecipe:
                    oxygen_uptake=tuple(data["oxygen_uptake"]), anaerobic_share=float(data["anaerobic_share"]),
                    oxygen_unlimited_share=float(data.get("oxygen_unlimited_share", 0.0)),
                    swap_share=dict(data["swap_share"]), swap_uptake=tuple(data["swap_uptake"]),
-                   min_growth_alone=float(data["min_growth_alone"]))
+                   min_growth_alone=float(data["min_growth_alone"]), base=str(data.get("base", "own")))
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,16 @@ def _grows_alone(model, bounds: dict[str, tuple[float, float]], threshold: float
     return bool(np.isfinite(value) and value > threshold)
 
 
+def sampling_base(model, recipe: MediaRecipe) -> dict[str, tuple[float, float]]:
+    """Open uptakes every sampled medium starts from (carbon closed): the M9 composition the presets use, mapped
+    onto the model, or the model's own medium when the recipe says so or M9 maps onto none of its exchanges."""
+    if recipe.base == "M9":
+        bounds = composed_medium(model, "M9", {}, aerobic=True).bounds(model)
+        if bounds:
+            return bounds
+    return base_medium(model)
+
+
 def find_sources(model, recipe: MediaRecipe | None = None) -> MediumSources:
     """Screen the model's exchanges for C, N, P and S sources it can grow on alone (FBA each).
 
@@ -117,7 +131,7 @@ def find_sources(model, recipe: MediaRecipe | None = None) -> MediumSources:
         raise InputError(f"{name} has no exchange reactions, so no medium can be defined for it")
     if not any(r.objective_coefficient for r in model.reactions):
         raise InputError(f"{name} has no objective (biomass) reaction, so there is no growth to learn")
-    base = base_medium(model)
+    base = sampling_base(model, recipe)
     elements = _exchange_elements(model)
     oxygen = next((rid for rid, el in elements.items() if el == {"O": 2}), None)
     # The base's own bulk sources of each element (ammonium, phosphate, ...); trace components such as

@@ -33,8 +33,9 @@ class TrainConfig:
     readout_queries: int = 4
     id_dim: int = 16
     hidden: int = 128
+    flux_rank: int = 128
     epochs: int = 60
-    batch: int = 16  # media per step
+    batch: int = 64  # media per step
     lr: float = 3e-3
     weight_decay: float = 1e-5
     val_fraction: float = 0.1  # of the training groups, for early stopping
@@ -108,7 +109,7 @@ def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: f
         return MetabolicPredictor(inputs.structure.shape[1], len(inputs.node_ids), inputs.reaction_nodes,
                                   inputs.exchange_nodes, config.d_model, config.heads, config.layers,
                                   config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
-                                  growth_scale)
+                                  growth_scale, config.flux_rank)
 
 
 def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):
@@ -128,6 +129,11 @@ def evaluate_loss(model, inputs: TrainingInputs, idx: np.ndarray, batch: int = 3
     return total / max(n, 1)
 
 
+def growth_scale_of(data: TrainingData, train_idx: np.ndarray) -> float:
+    """The training media's 95th percentile of growth (1/h): the predictor's growth unit."""
+    return float(max(np.percentile(data.growth[train_idx], 95), 1e-3))
+
+
 def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.ndarray, config: TrainConfig,
                     progress: Callable[[float, str], None] | None = None,
                     should_stop: Callable[[], bool] | None = None,
@@ -145,7 +151,7 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
     groups = [data.groups[i] for i in train_idx]
     fit_pos, val_pos = group_split(groups, config.val_fraction, config.seed + 1)
     fit, val = train_idx[fit_pos], train_idx[val_pos]
-    growth_scale = float(max(np.percentile(data.growth[train_idx], 95), 1e-3))
+    growth_scale = growth_scale_of(data, train_idx)
     model = model if model is not None else build_predictor(inputs, config, growth_scale)
     history = History()
     rng = np.random.default_rng(config.seed)

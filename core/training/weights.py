@@ -19,7 +19,7 @@ from pathlib import Path
 from core.errors import InputError
 
 FORMAT = "metattn-trained-model"
-VERSION = 1
+VERSION = 2  # 2: the two-stream predictor (structure encoder once, medium tokens); 1 cannot be read
 
 
 def graph_fingerprint(node_ids) -> str:
@@ -55,6 +55,9 @@ def read_card(path: str | Path) -> dict:
         card = json.loads(metadata["card"])
     except (KeyError, ValueError) as exc:
         raise InputError(f"the weights file's card is damaged ({exc})", path) from None
+    if version < VERSION:
+        raise InputError(f"made by an older version of metattn (format version {version}, now {VERSION}) whose "
+                         "network differs; train the weights again with 'main.py train'", path)
     if version > VERSION:
         raise InputError(f"written by a newer version (format version {version}); update the program", path)
     if not isinstance(card, dict) or not isinstance(card.get("graph"), dict):
@@ -82,12 +85,7 @@ def load_predictor(path: str | Path, node_ids=None):
                          f"({len(node_ids)} nodes); train weights for it with 'main.py train'", path)
     try:
         state = load_file(str(path))
-        spec = dict(card["predictor"])
-        n = int(spec["n_nodes"])
-        model = MetabolicPredictor(spec["d_struct"], n, state["reaction_nodes"], state["exchange_nodes"],
-                                   spec["d_model"], spec["heads"], spec["layers"], spec["readout_queries"],
-                                   spec["id_dim"], spec["hidden"], spec["dropout"], spec["uniform"],
-                                   spec["growth_scale"])
+        model = MetabolicPredictor.from_spec(card["predictor"], state["reaction_nodes"], state["exchange_nodes"])
         model.load_state_dict(state, strict=True)
     except (SafetensorError, KeyError, TypeError, RuntimeError, ValueError, AssertionError, OSError) as exc:
         raise InputError(f"the weights do not match the network their card describes ({exc})", path) from None

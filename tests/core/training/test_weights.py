@@ -53,3 +53,19 @@ def test_truncated_pickled_and_foreign_files_are_refused(saved, tmp_path):
         assert f"{name}.safetensors" in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(InputError, match="not found"):
         read_card(tmp_path / "missing.safetensors")
+
+
+def test_weights_of_the_older_network_are_refused_with_a_reason(saved, tmp_path):
+    """Format 1 held the one-stream network (the medium inside every graph layer); it cannot fill the
+    two-stream one, and saying so beats a shape error."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    from core.training.weights import FORMAT
+
+    card = read_card(saved)
+    old = tmp_path / "old.safetensors"
+    save_file(load_file(str(saved)), str(old), metadata={"format": FORMAT, "version": "1", "card": json.dumps(card)})
+    with pytest.raises(InputError, match="older version.*train the weights again"):
+        load_predictor(old)
