@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self.search_bar = NodeSearch(self)
         self.search, self.selected_label = self.search_bar.box, self.search_bar.selected_label
         self.search_bar.found.connect(self.selection.select)
-        self.search_bar.missing.connect(lambda text: self.set_status(f"No node called '{text}' in the graph."))
+        self.search_bar.attach_status(self.set_status, lambda: self.status_label.text())
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.search_bar)
 
     def _build_status(self) -> None:
@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
         self.result = result
         for pane in (*self.result_panes, self.details):
             pane.set_result(result)
-        self.search_bar.set_graph(result.graph)
+        self.search_bar.set_graph(result.graph, getattr(result.loaded, "model", None))
         node = self.selection.node
         if (node is None or node not in result.graph.index) and result.attention is not None:
             # Start on the most important node so the details and relationships show something.

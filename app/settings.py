@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 
 from core.attention.result import AttentionConfig
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 ORGANISATION = "MetabolicAttentionStudio"
 APPLICATION = "metattn"
 MAX_RECENT = 8
@@ -61,8 +61,9 @@ def migrate(settings: QSettings) -> None:
     version = int(settings.value("settings_version", 0) or 0)
     if version > SETTINGS_VERSION:
         return  # written by a newer program: read what we know, write nothing back that we don't
-    if version < 1:
-        # Before versioning the dock layout had other dock names; an old state would hide panes.
+    if version < 2:
+        # Version 0: other dock names, an old state would hide panes. Version 1: docks without minimum
+        # sizes, so a layout saved on a small screen kept panes 70 px wide at every later launch.
         settings.remove("window/state")
     settings.setValue("settings_version", SETTINGS_VERSION)
 

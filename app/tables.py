@@ -153,7 +153,10 @@ class ColumnTableModel(QAbstractTableModel):
             if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip guesses rich text: names show as typed
-            return literal(self.text(r, c)) if self.text(r, c) else None
+            text = self.text(r, c)
+            if text and self._id_pos >= 0 and self._columns[c].header == "name":
+                text = f"{text} ({self.text(r, self._id_pos)})"  # the id, without scrolling to its column
+            return literal(text) if text else None
         return None
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -255,6 +258,12 @@ class FilterTable(QWidget):
 
     def set_columns(self, columns: Sequence[Column], id_column: str | None = None,
                     sort_column: int | None = None, descending: bool = True) -> None:
+        """Show ``columns``; ``sort_column`` is a position in ``columns`` as given. Tables of nodes show
+        a compact name first, then the values, then the descriptive text, and the id last (:func:`values_first`)."""
+        order = values_first(columns, id_column)
+        columns = [columns[i] for i in order]
+        if sort_column is not None:
+            sort_column = order.index(sort_column)
         self.model.set_columns(columns, id_column)
         if sort_column is not None:
             self.view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
@@ -269,7 +278,8 @@ class FilterTable(QWidget):
             width = bold.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal))) + 24
             for r in sample:
                 width = max(width, metrics.horizontalAdvance(self.model.text(r, c)) + 14)
-            header.resizeSection(c, min(max(width, 50), 260))
+            limit = NARROW.get(str(self.model.headerData(c, Qt.Orientation.Horizontal)), 260)
+            header.resizeSection(c, min(max(width, 50), limit))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
@@ -294,6 +304,28 @@ class FilterTable(QWidget):
     def selected_node(self) -> str | None:
         index = self.view.selectionModel().currentIndex()
         return self.model.node_id(self.proxy.mapToSource(index).row()) if index.isValid() else None
+
+
+# Widest a text column starts (px; the user can widen it): the values stay in view in a 400 px pane,
+# the full text is in the cell's tooltip.
+NARROW = {"name": 150, "id": 80, "pathway": 120, "type": 70}
+
+
+def values_first(columns: Sequence[Column], id_column: str | None) -> list[int]:
+    """Column order for a table of nodes: name, the value (number) columns, other text, the id last.
+    Tables without a node name keep their order."""
+    headers = [c.header for c in columns]
+    if "name" not in headers or id_column not in headers:
+        return list(range(len(columns)))
+
+    def is_number(column: Column) -> bool:
+        v = column.values[0] if len(column.values) else None
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+    name, ident = headers.index("name"), headers.index(id_column)
+    lead = [i for i in range(headers.index("name")) if i != ident]  # e.g. "by", "rank" of a ranking
+    rest = [i for i in range(len(columns)) if i not in (name, ident, *lead)]
+    return lead + [name] + [i for i in rest if is_number(columns[i])] + [i for i in rest if not is_number(columns[i])] + [ident]
 
 
 def numeric(values) -> list:

