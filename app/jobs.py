@@ -53,10 +53,33 @@ def load_model_job(source: str, carbon_normalised: bool, progress=None, should_s
         progress(0.1, f"Opening {source}")
     if not is_cached(source):
         compute_process().call(cache_model, source, should_stop=should_stop)
+    else:
+        # The compute process reads the same cache meanwhile and keeps the model for the first Run.
+        warm_compute_model(source)
     loaded = load_model(source)
     if should_stop and should_stop():
         raise Cancelled()
     return loaded, resolve_presets(loaded.model, carbon_normalised)
+
+
+def warm_compute_model(source: str) -> None:
+    """Have the compute process load ``source`` into its kept models (:func:`core.cache.keep_in_process`)
+    on a thread of its own, so the first Run after opening does not load the model again. A Run pressed
+    meanwhile waits for it (one call at a time) and then finds the model there; a failure is left for
+    that Run to report."""
+    import threading
+
+    from app.worker import compute_process
+
+    def warm() -> None:
+        try:
+            compute_process().call(cache_model, source)
+        except Exception as exc:  # noqa: BLE001 - the Run reports it with its own message
+            import logging
+
+            logging.getLogger(__name__).info("compute process did not preload %s: %s", source, exc)
+
+    threading.Thread(target=warm, name="metattn-warm-model", daemon=True).start()
 
 
 def pipeline_job(settings, conditions, progress=None, should_stop=None):
@@ -115,6 +138,11 @@ def preload() -> None:
     import core.analysis
     import core.attention  # noqa: F401
     import core.pipeline  # noqa: F401
+    from core.cache import keep_in_process
+
+    # The model and its graph stay here between Runs (keyed on the file's SHA-256): Run, the project's
+    # resume and opening a model (cache_model) share them.
+    keep_in_process(True)
 
     core.analysis.warm_up()
 
@@ -139,9 +167,16 @@ def cache_model(source: str, progress=None, should_stop=None) -> None:
     Parsing SBML holds the interpreter lock for over a second on a genome-scale file; done here, it
     leaves the window's own load a cache read.
     """
-    from core.models import load_model
+    from core.cache import load_model
 
     load_model(source)
+
+
+def cache_counts_in_child(progress=None, should_stop=None) -> dict:
+    """:func:`core.cache.counts` of the compute process (how often Runs reused its model)."""
+    from core.cache import counts
+
+    return counts()
 
 
 def run_in_child(settings, conditions: Sequence | None = None, progress=None, should_stop=None):

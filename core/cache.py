@@ -44,6 +44,7 @@ _keep = False
 _models: OrderedDict = OrderedDict()  # digest -> LoadedModel
 _graphs: OrderedDict = OrderedDict()  # (digest, filter, currency ids) -> (full graph, graph)
 _solutions: OrderedDict = OrderedDict()  # key -> ConditionResult
+_counts = {"models_loaded": 0, "models_reused": 0, "fba_solved": 0, "fba_reused": 0}
 
 
 def keep_in_process(on: bool = True) -> None:
@@ -54,6 +55,11 @@ def keep_in_process(on: bool = True) -> None:
     if not _keep:
         _models.clear()
         _graphs.clear()
+
+
+def counts() -> dict[str, int]:
+    """How often this process loaded or reused a model and solved or reused an FBA solution."""
+    return dict(_counts)
 
 
 def forget() -> None:
@@ -83,7 +89,9 @@ def load_model(source, use_cache: bool = True):
     hit = _models.get(digest)
     if hit is not None:
         _models.move_to_end(digest)
+        _counts["models_reused"] += 1
         return replace(hit, source=label)
+    _counts["models_loaded"] += 1
     loaded = models.load_model(source, use_cache)
     _remember(_models, loaded.sha256, loaded, KEEP_MODELS)
     return loaded
@@ -188,13 +196,14 @@ def solve_conditions(loaded, conditions: Sequence, pfba: bool = False,
         if progress:
             progress(i / max(len(conditions), 1), f"FBA: {cond.name}")
         key = fba_key(loaded.sha256, cond, pfba, solver)
-        hit = _solutions.get(key)
+        hit, solved = _solutions.get(key), False
         if hit is None or hit.reaction_ids != reaction_ids:
             hit = _read_solution(key, cond, reaction_ids)
             if hit is None:
-                hit = fba.solve_condition(model, cond, pfba)
+                hit, solved = fba.solve_condition(model, cond, pfba), True
                 _write_solution(key, hit)
             _remember(_solutions, key, hit, KEEP_SOLUTIONS)
+        _counts["fba_solved" if solved else "fba_reused"] += 1
         out.append(replace(hit, condition=cond, fluxes=hit.fluxes.copy()))
     if progress:
         progress(1.0, "FBA done")
