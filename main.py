@@ -295,6 +295,9 @@ def _cmd_run(args) -> int:
             return stop.exit_code
     bar.finish()
     for c in result.conditions:
+        if c.structure_only:  # no growth rate was computed: a 0.0000 would read as "does not grow"
+            print(f"  {terminal_safe(c.name):<20} no FBA ({c.status_text()})")
+            continue
         measured = f", measured {c.condition.measured_growth:.3f}" if c.condition.measured_growth is not None else ""
         print(f"  {terminal_safe(c.name):<20} growth {c.growth_rate:.4f} 1/h ({c.status_text()}{measured})")
     for note in result.notes:

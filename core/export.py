@@ -18,7 +18,9 @@ Files by format (``C`` = each condition, by its file-safe name; see :func:`condi
              :func:`graph_to_networkx`); opens in Cytoscape, Gephi and networkx
     csv      node_importance.csv, pathway_scores.csv, and escher_C.json per condition: Escher's
              reaction-data form ``{reaction_id: importance}``, one file per condition, to load in
-             Escher with Data → Load reaction data and colour a map by attention
+             Escher with Data → Load reaction data and colour a map by attention (also written for
+             json; reactions without attention data left out; textbook's Biomass_Ecoli_core is
+             also written as BIOMASS_Ecoli_core_w_GAM, the id on Escher's e_coli_core map)
 
 Text cells in the CSV files that start with ``=``, ``+``, ``-``, ``@``, tab or carriage return get a
 leading ``'`` so a spreadsheet shows them as text instead of running them as formulas.
@@ -287,11 +289,28 @@ def export_pathway_csv(result, path: str | Path, overwrite: bool = True) -> Path
     return atomic_write_text(path, _csv_text(header, rows), overwrite)
 
 
+# Escher's standard e_coli_core map names the biomass reaction differently from COBRApy's bundled
+# textbook model: its value is written under both ids so the map's biomass arrow is coloured too.
+ESCHER_ID_ALIASES = {"Biomass_Ecoli_core": "BIOMASS_Ecoli_core_w_GAM"}
+
+
 def escher_reaction_data(result, condition: int) -> dict[str, float]:
-    """``{reaction_id: importance}`` for one condition: Escher's reaction-data form."""
+    """``{reaction_id: importance}`` for one condition: Escher's reaction-data form.
+
+    Reactions with no attention data are left out (Escher then draws them uncoloured): those whose
+    metabolites were all removed as currency (ATPS4r, CYTBD, the O2 and CO2 exchanges on
+    e_coli_core) are isolated in the graph attention ran on, so a 0 for them would read as "ignored"
+    when it means "not looked at". Ids in :data:`ESCHER_ID_ALIASES` get their map's id as well."""
     graph, att = result.graph, result.attention
     imp = att.importance[condition]
-    return {graph.node_ids[i]: float(imp[i]) for i in np.flatnonzero(graph.node_types == REACTION)}
+    linked = np.zeros(graph.n_nodes, dtype=bool)
+    linked[graph.edge_index[0]] = True
+    linked[graph.edge_index[1]] = True
+    out = {graph.node_ids[i]: float(imp[i]) for i in np.flatnonzero((graph.node_types == REACTION) & linked)}
+    for rid, alias in ESCHER_ID_ALIASES.items():
+        if rid in out and alias not in out:
+            out[alias] = out[rid]
+    return out
 
 
 def export_escher(result, condition: int, path: str | Path, overwrite: bool = True) -> Path:
@@ -407,8 +426,9 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
         add("node_importance.csv", "csv", lambda p, o: export_node_csv(result, p, o))
         if rep is not None:
             add("pathway_scores.csv", "csv", lambda p, o: export_pathway_csv(result, p, o))
+        escher = "csv" if "csv" in formats else "json"  # Escher's files are JSON: written for either format
         for c, s in enumerate(slugs):
-            add(f"escher_{s}.json", "csv", lambda p, o, c=c: export_escher(result, c, p, o))
+            add(f"escher_{s}.json", escher, lambda p, o, c=c: export_escher(result, c, p, o))
     return plan
 
 
@@ -439,11 +459,18 @@ def check_outputs_free(out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS
 
 
 def _refuse_existing(paths: Sequence[Path]) -> None:
-    """InputError naming the first of ``paths`` that exists, and how many more do."""
+    """InputError naming the first of ``paths`` that exists, and how many files its folder holds (the
+    pre-flight checks only a few fixed names, so "and 4 more" would understate a folder of 26)."""
     existing = [p for p in paths if p.exists()]
     if existing:
-        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-        raise InputError(f"exists already{more}; not overwritten (use --force to replace it)", existing[0])
+        folder = existing[0].parent
+        try:
+            held = sum(1 for p in folder.iterdir() if p.is_file())
+        except OSError:
+            held = len(existing)
+        what = f"; {folder} holds {held:,} files, likely an earlier run's" if held > 1 else ""
+        raise InputError(f"exists already{what}; not overwritten (use --force to replace them, or choose "
+                         "another output folder)", existing[0])
 
 
 def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS, force: bool = False,

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from core.analysis._common import top_order
-from core.graph import NODE_TYPE_NAMES
+from core.graph import METABOLITE, NODE_TYPE_NAMES
 
 GLOSSARY = (
     ("Attention importance",
@@ -93,6 +93,12 @@ def _num(value, digits: int = 3) -> str:
     if value is None or not np.isfinite(value):
         return "–"
     return f"{float(value):.{digits}g}"
+
+
+def _p(p: float) -> str:
+    """A p-value as a reader should see it: with thousands of nodes p is astronomically small for any
+    difference (5e-217 says nothing more than 1e-4), so below 0.001 it is only "p < 0.001"."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
@@ -203,9 +209,18 @@ def _top_nodes(analysis, k: int) -> list[str]:
         order = top_order(imp, k)
         out += [f"### {_md(cname)}", ""]
         out += _table(["#", "Name [id]", "Type", "Pathway", "Importance"],
-                      [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], _md(labels.pathways[i]),
+                      [[r + 1, _node(labels, i), NODE_TYPE_NAMES[int(labels.types[i])], _pathway(labels, i),
                         _pct(imp[i])] for r, i in enumerate(order)])
     return out
+
+
+def _pathway(labels, i: int) -> str:
+    """A reaction's subsystem; a metabolite has none of its own, so it is said whose reactions use it most
+    (acetyl-CoA is not "in" Membrane Lipid Metabolism, it is used most by reactions there)."""
+    name = _md(labels.pathways[i])
+    if int(labels.types[i]) != METABOLITE or labels.pathways[i] == "Unassigned":
+        return name
+    return f"used most in {name}"
 
 
 def _top_pathways(analysis, k: int) -> list[str]:
@@ -259,7 +274,7 @@ def _types_and_focus(analysis) -> list[str]:
             r = nt.rank_biserial[imp_m, c]
             who = "metabolites" if r > 0 else "reactions"
             if nt.p_value[imp_m, c] < 0.05 and abs(r) >= 0.1:
-                verdict = f"{who} tend to get more attention (p = {nt.p_value[imp_m, c]:.2g})"
+                verdict = f"{who} tend to get more attention (effect size r = {abs(r):.2f}, {_p(nt.p_value[imp_m, c])})"
             else:
                 verdict = "no clear difference"
         rows.append([_md(cname), _pct(nt.importance_share[c, 0]), _pct(nt.importance_share[c, 1]), verdict])
@@ -334,7 +349,9 @@ def _structure(analysis) -> list[str]:
     return ["## Does attention simply follow the network or the fluxes?", "",
             "**Rank correlation** of importance with the number of links a node has (degree), with how many shortest "
             "routes through the network pass through it (betweenness), and, for reactions, with the size of their "
-            "FBA flux. Weak correlations mean the model sees more than these simple measures.", ""] + _table(
+            "FBA flux. A weak correlation only says importance does not follow that measure; it is not evidence "
+            "that the model found something else (untrained attention is weakly correlated with most things).",
+            ""] + _table(
         ["Condition", "With number of links", "With betweenness", "With flux size (reactions)"], rows)
 
 

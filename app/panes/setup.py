@@ -372,9 +372,16 @@ class SetupPane(WeightsChoiceMixin, QWidget):
             self.selected_label.setText(f"<i>{esc(name)}: {esc(self._errors.get(name, ''))}</i>"
                                         if name in self._errors else "")
         else:
-            uptake = esc(", ".join(f"{k} {v:g}" for k, v in sorted(cond.medium.items(), key=lambda kv: -kv[1])[:3]))
-            self.selected_label.setText(f"<b>{esc(cond.name)}</b>: {esc(cond.description or 'custom medium')}"
-                                        f"<br><span style='color:#666'>largest uptakes: {uptake}</span>")
+            from core.summary_run import medium_lines
+
+            # The real limits (glucose 10), not the salts' open bounds of 1000 (issue 13).
+            limiting, excess, missing = medium_lines(cond)
+            carbon = "carbon-normalised" if cond.carbon_normalised else "not carbon-normalised"
+            self.selected_label.setText(
+                f"<b>{esc(cond.name)}</b>: {esc(cond.description or 'custom medium')} ({carbon})"
+                f"<br>uptake bounds (mmol/gDW/h): {esc(limiting)}"
+                f"<br><span style='color:#666'>in excess (1000): {esc(excess)}"
+                + (f"<br>not in the model: {esc(missing)}" if missing != "–" else "") + "</span>")
         self.selected_label.setWordWrap(True)
 
     def _replace_current(self, **changes) -> None:

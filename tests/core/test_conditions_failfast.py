@@ -62,3 +62,14 @@ def test_semicolon_csv_is_read(textbook, tmp_path):
     path.write_text("condition;exchange;uptake\nlow glucose;glc__D_e;2\n")
     (cond,) = load_conditions_file(textbook, path)
     assert cond.name == "low glucose" and cond.medium["EX_glc__D_e"] == 2.0
+
+
+def test_refusal_to_overwrite_counts_the_folder(tmp_path):
+    from core.export import check_outputs_free
+
+    for i in range(25):
+        (tmp_path / f"old_{i}.png").write_text("x")
+    (tmp_path / "report.json").write_text("{}")
+    with pytest.raises(InputError, match=r"report\.json: exists already; .* holds 26 files, likely an earlier run's; "
+                                         r"not overwritten \(use --force"):
+        check_outputs_free(tmp_path, ("json",))
