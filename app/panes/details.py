@@ -70,7 +70,7 @@ class DetailsPane(QWidget):
         if node_id is None or node_id not in r.graph.index:
             extra = "" if node_id is None else f" (<b>{_e(node_id)}</b> is not in the graph attention ran on)"
             return (f"<p style='color:#666'>No node selected{extra}. Click a heatmap cell, a network node or a "
-                    "table row, or use the search box.</p>")
+                    "table row, or use the search box.</p>" + self._what_was_run())
         g = r.graph
         i = g.index[node_id]
         kind = NODE_TYPE_NAMES[int(g.node_types[i])]
@@ -101,6 +101,30 @@ class DetailsPane(QWidget):
         else:
             parts.append(self._reaction_fluxes(node_id))
         return "".join(parts)
+
+    def _what_was_run(self) -> str:
+        """The run's objective, solver, carbon normalisation, each medium's limiting uptakes and growth,
+        and its warnings (growth above the ceiling, structure only), as in summary.md."""
+        from core.conditions import growth_warning
+        from core.summary_run import medium_lines, run_facts
+
+        r = self.result
+        if r is None or not getattr(r, "conditions", None):
+            return ""
+        facts = run_facts(r)
+        if facts["structure_only"]:
+            return (f"<p><b>Structure only</b>: {_e(r.conditions[0].condition.description)} Importance comes from "
+                    "the network's structure alone.</p>")
+        parts = [f"<p><b>What was run</b>: objective <code>{_e(facts['objective'] or 'none')}</code>, "
+                 f"{_e(str(facts['method']).upper())}, solver {_e(facts['solver'] or 'unknown')}, carbon normalisation "
+                 f"{'on' if facts['carbon_normalised'] else 'off'}. Uptake bounds in mmol/gDW/h.</p><ul>"]
+        for c in r.conditions:
+            limiting, _excess, missing = medium_lines(c.condition)
+            warning = growth_warning(c)
+            parts.append(f"<li><b>{_e(c.name)}</b>: growth {c.growth_rate:.3f} 1/h; {_e(limiting)}"
+                         + (f"; not in the model: {_e(missing)}" if missing != "–" else "")
+                         + (f"<br><span style='color:#b00'>{_e(warning)}</span>" if warning else "") + "</li>")
+        return "".join(parts) + "</ul>"
 
     def _equation(self, reaction_id: str) -> str:
         model = getattr(self.result.loaded, "model", None)

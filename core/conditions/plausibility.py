@@ -30,9 +30,9 @@ def growth_warning(result: ConditionResult, ceiling: float = GROWTH_CEILING, top
 
 
 def medium_notes(results) -> list[str]:
-    """Plain-language notes on the media of ``results`` (ConditionResults): medium compounds the model
-    has no exchange for (once, for the conditions that share them), then each growth above the ceiling."""
-    notes = []
+    """Plain-language notes on the media of ``results`` (ConditionResults): each growth above the
+    ceiling, then medium compounds the model has no exchange for (once, for the conditions sharing them)."""
+    notes = [w for r in results if (w := growth_warning(r))]  # the warnings first: they matter most
     by_missing: dict[tuple[str, ...], list[str]] = {}
     for r in results:
         if r.condition.unmapped:
@@ -40,5 +40,4 @@ def medium_notes(results) -> list[str]:
     for missing, names in by_missing.items():
         notes.append(f"Medium of {', '.join(repr(n) for n in names)}: the model has no exchange for "
                      f"{', '.join(missing)}, so these components are left out.")
-    notes += [w for r in results if (w := growth_warning(r))]
     return notes
