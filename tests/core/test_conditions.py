@@ -189,3 +189,17 @@ def test_cancel_between_conditions(textbook):
     conds = resolve_conditions(textbook, "glucose,acetate")
     with pytest.raises(Cancelled):
         solve_conditions(textbook, conds, should_stop=lambda: True)
+
+
+def test_solver_noise_is_stored_as_zero(textbook):
+    import cobra
+
+    from core.conditions import apply_medium
+
+    cond = preset_condition(textbook, "glucose")
+    with textbook:
+        apply_medium(textbook, cond)
+        raw = cobra.flux_analysis.pfba(textbook).fluxes.to_numpy()
+    assert ((raw != 0) & (np.abs(raw) < 1e-9)).any()  # GLPK leaves ~1e-13 where a flux is zero
+    fluxes = solve_condition(textbook, cond, pfba=True).fluxes
+    assert not ((fluxes != 0) & (np.abs(fluxes) < 1e-9)).any()
