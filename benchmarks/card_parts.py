@@ -39,7 +39,7 @@ def _setup(args):
     data = load_dataset(args.data)
     loaded = load_model(card.get("model_source") or card["model_id"])
     graph = remove_currency(build_graph(loaded.model))
-    inputs = training_inputs(graph, data)
+    inputs = training_inputs(graph, data, loaded.model)
     train, test = group_split(data.groups, 0.2, int(card["data"]["seed"]))
     keys = TrainConfig.__dataclass_fields__
     config = TrainConfig(**{k: v for k, v in card["train"].items() if k in keys})

@@ -19,6 +19,8 @@ def _check(args) -> None:
         raise InputError(f"--epochs must be between 1 and 10,000 (got {args.epochs})")
     if not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
         raise InputError(f"--max-minutes must be a positive number (got {args.max_minutes})")
+    if not 8 <= getattr(args, "hidden", 128) <= 4096:
+        raise InputError(f"--hidden must be between 8 and 4,096 (got {args.hidden})")
     if not 1 <= getattr(args, "batch", 64) <= 4096:
         raise InputError(f"--batch must be between 1 and 4,096 (got {args.batch})")
     if not 1 <= args.processes <= 256:
@@ -48,7 +50,7 @@ def train_cli(args) -> int:
 
     _check(args)
     config = TrainConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, epochs=args.epochs,
-                         batch=getattr(args, "batch", 64),
+                         batch=getattr(args, "batch", 64), hidden=getattr(args, "hidden", 128),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)

@@ -130,7 +130,7 @@ def train_and_evaluate(model_source: str, media: int = 2000, seed: int = 0, conf
     log(f"data: {data.n_media} media ({int(data.grows.sum())} grow), {len(set(data.groups))} carbon-source "
         f"combinations, solved in {data.seconds:.0f} s")
     check_stop(should_stop)
-    inputs = training_inputs(graph, data)
+    inputs = training_inputs(graph, data, loaded.model)
     train, test = group_split(data.groups, 0.2, seed)
     start_model, transfer = None, None
     if init:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -46,6 +46,7 @@ class TrainingData:
     sources: MediumSources
     seed: int
     seconds: float  # time spent solving
+    exchange_formulas: dict = field(default_factory=dict)  # exchange id -> formula of the compound it moves
 
     @property
     def n_media(self) -> int:
@@ -104,7 +105,18 @@ def simulate_dataset(model_source: str, model, k: int, seed: int = 0, recipe: Me
         carbons=carbons, growth=np.concatenate([t.growth for t in tables]),
         grows=np.concatenate([t.grows for t in tables]), status=tuple(s for t in tables for s in t.status),
         flux_ids=tables[0].flux_ids, fluxes=np.concatenate([t.fluxes for t in tables]),
-        method="pfba" if pfba else "fba", recipe=recipe, sources=sources, seed=seed, seconds=seconds)
+        method="pfba" if pfba else "fba", recipe=recipe, sources=sources, seed=seed, seconds=seconds,
+        exchange_formulas=exchange_formulas(model))
+
+
+def exchange_formulas(model) -> dict[str, str]:
+    """Exchange id -> formula of the one compound it moves (what the medium tokens' atom counts come from)."""
+    out = {}
+    for rxn in model.exchanges:
+        mets = list(rxn.metabolites)
+        if len(mets) == 1 and mets[0].formula:
+            out[rxn.id] = str(mets[0].formula)
+    return out
 
 
 def save_dataset(data: TrainingData, path: str | Path) -> Path:
@@ -119,6 +131,7 @@ def save_dataset(data: TrainingData, path: str | Path) -> Path:
                     "sources": {k: list(v) for k, v in data.sources.sources.items()},
                     "defaults": {k: list(v) for k, v in data.sources.defaults.items()}},
         "media": [m.to_dict() for m in data.media],
+        "exchange_formulas": dict(data.exchange_formulas),
     }
     with atomic_path(path, True) as tmp:
         with open(tmp, "wb") as handle:
@@ -150,7 +163,8 @@ def load_dataset(path: str | Path) -> TrainingData:
                         status=tuple(header["status"]), flux_ids=tuple(header["flux_ids"]),
                         fluxes=fluxes.astype(np.float32), method=header["method"],
                         recipe=MediaRecipe.from_dict(header["recipe"]), sources=sources, seed=int(header["seed"]),
-                        seconds=float(header["seconds"]))
+                        seconds=float(header["seconds"]),
+                        exchange_formulas={str(k): str(v) for k, v in header.get("exchange_formulas", {}).items()})
 
 
 def group_split(groups: Sequence[str], test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ Scores (all on media the model never saw in training):
     flux_r2     variance-weighted R² of asinh(pFBA flux) over every reaction and medium that grows
                 (1 - total squared error / total variance; near-constant reactions weigh little)
     grows_auroc area under the ROC curve of the grows / does-not-grow prediction (None: one class only)
-Baselines: the training mean; an MLP (2×128, scikit-learn) on the medium vector (log(1 + uptake) per exchange,
-standardised);
+Baselines: the training mean; an MLP (2×128, scikit-learn) on the medium vector (per exchange: log(1 + uptake),
+capped linear uptake and an open flag, as the graph model reads them; standardised);
 the same graph model with uniform neighbour weights (no attention) when given.
 
 Faithfulness: masking the top-k % nodes by importance from the read-out must change predicted growth more
@@ -76,8 +76,12 @@ def baseline_scores(data: TrainingData, inputs: TrainingInputs, train: np.ndarra
     out = {"mean": scores(growth[test], grows[test], flux[test], np.full(len(test), growth[train].mean()),
                           np.full(len(test), grows[train].mean()), np.tile(flux[train][grows[train]].mean(0),
                                                                           (len(test), 1)))}
-    # The same uptake encoding as the graph model's (log scale: an unlimited 1000 next to 0-20), standardised.
-    x = np.log1p(np.minimum(x, 1000.0))
+    # The same uptake encoding as the graph model's medium features, per exchange: log scale, linear scale
+    # (capped) and an open flag; standardised.
+    from core.training.model import LINEAR_CAP, UPTAKE_SCALE
+
+    up = np.minimum(x, 1000.0)
+    x = np.concatenate([np.log1p(up), np.minimum(up, LINEAR_CAP) / UPTAKE_SCALE, (up > 0).astype(np.float32)], axis=1)
     xs = StandardScaler().fit(x[train]).transform(x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -11,8 +11,9 @@ Two streams, so that a genome-scale model trains in minutes on a CPU:
 * **structure**: the product's attention stack (:class:`AttentionAggregator`'s feature encoder and typed,
   stoichiometry- and pathway-biased graph-attention layers) encodes every node of the network once per
   step — it is the same for every medium, so it runs once, not once per medium;
-* **medium**: each open exchange reaction becomes a token (its structural embedding with its uptake
-  features); the tokens are summed into a medium context (a Deep Sets encoder: any number of open exchanges, in any
+* **medium**: each open exchange reaction becomes a token (its structural embedding, a learned identity,
+  its uptake features, the atoms of C, H, N, O, P and S in its compound and their supply at this uptake);
+  the tokens are summed into a medium context (a Deep Sets encoder: any number of open exchanges, in any
   order, and a carbon source never seen in training still has a token made from its place in the network).
 
 Then the medium context asks the network: ``P`` queries made from the context attend over all nodes
@@ -60,9 +61,11 @@ from core.attention.attention_graph import AttentionGraph
 
 TASKS = ("growth", "grows", "flux")
 MEDIUM_FEATURES = ("uptake_log", "uptake_linear", "uptake_open")
+ELEMENTS = ("C", "H", "N", "O", "P", "S")  # atoms of the compound an exchange brings in, per molecule
 UPTAKE_SCALE = 10.0  # mmol/gDW/h: an uptake bound of 10 becomes 1.0 on both scales
 LINEAR_CAP = 50.0  # mmol/gDW/h: the linear feature saturates here (an "unlimited" 1000 is 5.0, not 100)
 FLUX_SCALE = 1.0  # mmol/gDW/h inside the asinh
+ATOM_SCALE = 10.0  # atom counts are divided by this (glucose: C 0.6)
 LOG_VAR_BOUND = 1.0  # task log-variances stay in [-1, 1]: no task weighs more than e^2 = 7.4x another
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
 
@@ -93,7 +96,7 @@ class MetabolicPredictor(nn.Module):
     def __init__(self, d_struct: int, n_nodes: int, reaction_nodes, exchange_nodes, d_model: int = 32,
                  heads: int = 4, layers: int = 2, readout_queries: int = 4, id_dim: int = 16,
                  hidden: int = 128, dropout: float = 0.0, uniform: bool = False, growth_scale: float = 1.0,
-                 flux_rank: int = 128):
+                 flux_rank: int = 128, exchange_elements=None):
         super().__init__()
         self.spec = dict(d_struct=d_struct, n_nodes=n_nodes, d_model=d_model, heads=heads, layers=layers,
                          readout_queries=readout_queries, id_dim=id_dim, hidden=hidden, dropout=dropout,
@@ -101,13 +104,24 @@ class MetabolicPredictor(nn.Module):
                          architecture="two-stream")
         self.register_buffer("reaction_nodes", torch.as_tensor(np.asarray(reaction_nodes), dtype=torch.long))
         self.register_buffer("exchange_nodes", torch.as_tensor(np.asarray(exchange_nodes), dtype=torch.long))
+        # (X, 6) atoms of C, H, N, O, P, S in each exchange's compound (zeros where the formula is unknown):
+        # with the uptake they give the medium's supply of each element, the same quantity for a carbon
+        # source seen in training and one never seen.
+        elements = np.zeros((len(exchange_nodes), len(ELEMENTS))) if exchange_elements is None else exchange_elements
+        self.register_buffer("exchange_elements", torch.as_tensor(np.asarray(elements), dtype=torch.float32))
         self.identity = nn.Embedding(n_nodes, id_dim)
         self.encoder = AttentionAggregator(d_struct + id_dim, d_model, heads, layers, dropout, ffn_mult=2,
                                            pathway_bias=True, max_hops=1)
         for layer in self.encoder.layers:
             layer.uniform = uniform
         n_med = len(MEDIUM_FEATURES)
-        self.token = nn.Sequential(nn.Linear(d_model + n_med, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+        # A free vector per exchange beside its structural embedding: which compound it is, as a column of
+        # the medium vector is to an MLP (an exchange never open in training keeps its random start and is
+        # read through its structure).
+        self.exchange_identity = nn.Embedding(len(exchange_nodes), id_dim)
+        n_el = 2 * len(ELEMENTS)
+        self.token = nn.Sequential(nn.Linear(d_model + id_dim + n_med + n_el, hidden), nn.GELU(),
+                                   nn.Linear(hidden, hidden))
         self.context = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(),
                                      nn.Linear(hidden, hidden), nn.GELU())
         self.query = nn.Linear(hidden, readout_queries * d_model)
@@ -130,9 +144,11 @@ class MetabolicPredictor(nn.Module):
         return cls(int(s["d_struct"]), int(s["n_nodes"]), reaction_nodes, exchange_nodes, int(s["d_model"]),
                    int(s["heads"]), int(s["layers"]), int(s["readout_queries"]), int(s["id_dim"]), int(s["hidden"]),
                    float(s["dropout"]), bool(s["uniform"]), float(s["growth_scale"]), int(s["flux_rank"]))
+        # exchange_elements is a buffer: load_state_dict fills it from the file.
 
     def reset_parameters(self) -> None:
         nn.init.normal_(self.identity.weight, std=0.1)
+        nn.init.normal_(self.exchange_identity.weight, std=1.0)
         for head in (self.token, self.context, self.growth_head, self.flux_medium, self.flux_reaction):
             for module in head:
                 if hasattr(module, "reset_parameters"):
@@ -168,7 +184,10 @@ class MetabolicPredictor(nn.Module):
         med = medium[:, ex]  # [C, X, 3]
         # Only what the medium offers counts: a token per open exchange (closed ones add nothing to the sum).
         ci, xi = (med[..., 2] > 0).nonzero(as_tuple=True)  # [T], [T]
-        tokens = self.token(torch.cat([h[ex][xi], med[ci, xi]], dim=1))  # [T, hidden]
+        atoms = self.exchange_elements[xi] / ATOM_SCALE  # [T, 6]
+        supply = atoms * med[ci, xi, 1:2]  # [T, 6] element supply, linear uptake scale
+        tokens = self.token(torch.cat([h[ex][xi], self.exchange_identity.weight[xi], med[ci, xi], atoms, supply],
+                                      dim=1))  # [T, hidden]
         context = self.context(tokens.new_zeros((c, tokens.shape[1])).index_add(0, ci, tokens))  # [C, hidden]
         queries = self.query(context).view(c, -1, d)  # [C, P, D]
         scores = torch.einsum("nd,cpd->cnp", self.key(h), queries) / math.sqrt(d)  # [C, N, P]
@@ -237,3 +256,24 @@ def exchange_index(graph) -> dict[str, int]:
     types = np.asarray(graph.node_types)
     nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
     return {graph.node_ids[i]: int(i) for i in nodes}
+
+
+def exchange_atoms(model, exchange_ids) -> np.ndarray:
+    """(X, 6) atoms of C, H, N, O, P, S in the compound each exchange of ``exchange_ids`` moves (from the
+    cobra ``model``'s formulas; zeros for a missing or unparsable formula or a multi-compound exchange)."""
+    import re
+
+    out = np.zeros((len(exchange_ids), len(ELEMENTS)), dtype=np.float32)
+    col = {e: j for j, e in enumerate(ELEMENTS)}
+    for i, rid in enumerate(exchange_ids):
+        try:
+            mets = list(model.reactions.get_by_id(rid).metabolites)
+        except KeyError:
+            continue
+        if len(mets) != 1:
+            continue
+        for symbol, count in re.findall(r"([A-Z][a-z]?)(\d*)", mets[0].formula or ""):
+            if symbol in col:
+                out[i, col[symbol]] += float(count or 1)
+    return out
+

@@ -39,7 +39,7 @@ class TrainConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-5
     val_fraction: float = 0.1  # of the training groups, for early stopping
-    patience: int = 10  # epochs without a better validation loss before stopping
+    patience: int = 15  # epochs without a better validation loss before stopping
     seed: int = 0
     max_seconds: float = 900.0
     threads: int = 1  # 2 threads ran slower than 1 whenever the other core was busy
@@ -60,6 +60,7 @@ class TrainingInputs:
     flux: torch.Tensor  # (M, R)
     reaction_nodes: np.ndarray  # (R,)
     exchange_nodes: np.ndarray  # (X,)
+    exchange_elements: np.ndarray  # (X, 6) atoms of C, H, N, O, P, S per exchange's compound
     graph: object  # AttentionGraph, gather kernels (no CSR row pointers: their backward is slow)
 
 
@@ -71,8 +72,11 @@ class History:
         self.epochs.append(row)
 
 
-def training_inputs(graph, data: TrainingData) -> TrainingInputs:
-    """Tensors for ``data`` on ``graph`` (a MetabolicGraph of the same model, currency filtered or not)."""
+def training_inputs(graph, data: TrainingData, model=None) -> TrainingInputs:
+    """Tensors for ``data`` on ``graph`` (a MetabolicGraph of the same model, currency filtered or not).
+
+    ``model``: the cobra model, for the atoms of each exchange's compound; without it they come from the
+    formulas saved with the data."""
     from core.attention.attention_graph import build_attention_graph
     from core.attention.features import structural_features
 
@@ -82,6 +86,7 @@ def training_inputs(graph, data: TrainingData) -> TrainingInputs:
         raise InputError(f"the dataset's fluxes name {len(missing)} reactions the graph lacks "
                          f"(e.g. {', '.join(missing[:3])}): it was made for another model")
     ex_index = exchange_index(graph)
+    ex_nodes = np.array(sorted(ex_index.values()), dtype=np.int64)
     structure, names = structural_features(graph)
     agraph = replace(build_attention_graph(graph, 1, 50), rows=None)
     return TrainingInputs(
@@ -90,7 +95,22 @@ def training_inputs(graph, data: TrainingData) -> TrainingInputs:
         growth=torch.from_numpy(data.growth.astype(np.float32)), grows=torch.from_numpy(data.grows),
         flux=torch.from_numpy(np.arcsinh(data.fluxes / FLUX_SCALE).astype(np.float32)),
         reaction_nodes=np.array([index[rid] for rid in data.flux_ids], dtype=np.int64),
-        exchange_nodes=np.array(sorted(ex_index.values()), dtype=np.int64), graph=agraph)
+        exchange_nodes=ex_nodes, exchange_elements=_atoms(graph, ex_nodes, data, model), graph=agraph)
+
+
+def _atoms(graph, ex_nodes, data: TrainingData, model) -> np.ndarray:
+    from core.training.model import ELEMENTS, exchange_atoms
+
+    ids = [graph.node_ids[i] for i in ex_nodes]
+    if model is not None:
+        return exchange_atoms(model, ids)
+    from core.training.media import _elements
+
+    out = np.zeros((len(ids), len(ELEMENTS)), dtype=np.float32)
+    for i, rid in enumerate(ids):
+        counts = _elements(data.exchange_formulas.get(rid, ""))
+        out[i] = [counts.get(e, 0) for e in ELEMENTS]
+    return out
 
 
 @contextlib.contextmanager
@@ -109,7 +129,7 @@ def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: f
         return MetabolicPredictor(inputs.structure.shape[1], len(inputs.node_ids), inputs.reaction_nodes,
                                   inputs.exchange_nodes, config.d_model, config.heads, config.layers,
                                   config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
-                                  growth_scale, config.flux_rank)
+                                  growth_scale, config.flux_rank, inputs.exchange_elements)
 
 
 def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):

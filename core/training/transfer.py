@@ -2,7 +2,7 @@
 
 Most of a :class:`MetabolicPredictor` does not depend on which network it runs on: the graph-attention
 layers, the medium tokens, the read-out and the heads work on any graph. Only three tensors are tied to the
-node list: the learned identity vector of each node, the per-reaction flux bias and free factor, and the index buffers of
+node list: the learned identity vector of each node and of each exchange, the per-reaction flux bias and free factor, and the index buffers of
 reactions and exchanges. :func:`transfer_predictor` builds a fresh network for the target graph, copies
 every node-independent weight, and copies identity vectors and flux biases for the nodes and reactions
 whose ids the two models share (BiGG ids: most of them for two enterobacteria); the rest keep their
@@ -17,7 +17,8 @@ import torch
 
 from core.errors import InputError
 
-NODE_TIED = ("identity.weight", "flux_bias", "flux_free", "reaction_nodes", "exchange_nodes")
+NODE_TIED = ("identity.weight", "exchange_identity.weight", "flux_bias", "flux_free", "reaction_nodes",
+             "exchange_nodes")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ def transfer_predictor(source, source_node_ids, inputs, config, growth_scale: fl
         tr, sr = (torch.as_tensor(x) for x in zip(*pairs))
         state["flux_bias"][tr] = src_state["flux_bias"][sr]
         state["flux_free"][tr] = src_state["flux_free"][sr]
+    src_ex = {int(node): x for x, node in enumerate(source.exchange_nodes.tolist())}
+    for x, node in enumerate(target.exchange_nodes.tolist()):
+        s_node = src_index.get(tgt_ids[node])
+        if s_node is not None and s_node in src_ex:
+            state["exchange_identity.weight"][x] = src_state["exchange_identity.weight"][src_ex[s_node]]
     target.load_state_dict(state)
     return target, TransferStats(len(shared), len(tgt_ids), len(pairs), target.n_reactions)
 

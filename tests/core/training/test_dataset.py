@@ -43,7 +43,23 @@ def test_dataset_file_round_trip(tb_data, tmp_path):
     assert back.groups == tb_data.groups and back.flux_ids == tb_data.flux_ids
     assert np.array_equal(back.fluxes, tb_data.fluxes) and np.array_equal(back.growth, tb_data.growth)
     assert [m.bounds for m in back.media] == [m.bounds for m in tb_data.media]
+    assert back.exchange_formulas == tb_data.exchange_formulas and back.exchange_formulas["EX_glc__D_e"] == "C6H12O6"
     np.save(tmp_path / "evil.npy", np.array([object()], dtype=object), allow_pickle=True)
     (tmp_path / "evil.npz").write_bytes((tmp_path / "evil.npy").read_bytes())
     with pytest.raises(InputError):
         load_dataset(tmp_path / "evil.npz")
+
+
+def test_medium_tokens_know_the_atoms_of_each_compound(textbook, tb_graph, tb_data):
+    """The atoms behind each exchange (what lets an unseen carbon source be read by its chemistry) come from
+    the model's formulas, and the same from the formulas saved with the data."""
+    from core.training.model import ELEMENTS
+    from core.training.train import training_inputs
+
+    from_model = training_inputs(tb_graph, tb_data, textbook)
+    from_data = training_inputs(tb_graph, tb_data)
+    assert np.array_equal(from_model.exchange_elements, from_data.exchange_elements)
+    ids = [tb_graph.node_ids[i] for i in from_model.exchange_nodes]
+    atoms = dict(zip(ELEMENTS, from_model.exchange_elements[ids.index("EX_glc__D_e")]))
+    assert atoms == {"C": 6, "H": 12, "N": 0, "O": 6, "P": 0, "S": 0}
+    assert dict(zip(ELEMENTS, from_model.exchange_elements[ids.index("EX_nh4_e")]))["N"] == 1
