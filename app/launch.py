@@ -83,7 +83,7 @@ def main(args=None) -> int:
         code = loop.exec()
     finally:
         window.removeEventFilter(quitter)
-        close_compute_process()
+        close_compute_process(timeout=0.5)  # idle by now; a busy one is not waited for
     return state["code"] or code
 
 

@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
             log.warning("some background tasks did not stop in time; ending the compute process")
             from app.worker import close_compute_process
 
-            close_compute_process()
+            close_compute_process(timeout=0.5)
             if not self.runner.shutdown(5000):
                 log.warning("some background tasks did not stop in time")
         self.projects.close()

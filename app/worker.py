@@ -383,9 +383,11 @@ def compute_process() -> ComputeProcess:
         return _shared
 
 
-def close_compute_process() -> None:
+def close_compute_process(timeout: float = 2.0) -> None:
+    """End the compute process: ask it to stop, and kill it if it has not within ``timeout`` seconds
+    (the window, when it closes, waits 0.5 s: Quit must end the program within seconds)."""
     global _shared
     with _shared_lock:
         if _shared is not None:
-            _shared.close()
+            _shared.close(timeout)
             _shared = None
