@@ -61,6 +61,11 @@ def card_text(card: dict) -> str:
     r2 = held.get("growth_r2")
     if r2 is None or r2 < 0.9:
         text += " A rough predictor: read its importances as tentative."
+    seeds = metrics.get("seed_stability") or {}
+    corr = seeds.get("shift_correlation")
+    if corr is not None and corr < 0.7:
+        text += (f" Node importances are not reproducible across training seeds (glucose → acetate shifts of two "
+                 f"seeds correlate {corr:.2f}).")
     return text
 
 

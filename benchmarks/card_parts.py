@@ -8,7 +8,7 @@ data, same seed, so the same numbers) as separate processes and merges them into
     python benchmarks/card_parts.py leave-out EX_gal_e --weights W --data D --out parts/gal.json
     python benchmarks/card_parts.py faithfulness --weights W --data D --out parts/faith.json
     python benchmarks/card_parts.py seed 1 --weights W --data D --out parts/seed1.json
-    python benchmarks/card_parts.py merge --weights W parts/*.json
+    python benchmarks/card_parts.py merge parts/*.json --weights W
 
 ``seed`` trains the same model with another seed and measures whether glucose -> acetate importance shifts
 agree between the two (Pearson correlation of the shift vectors; mean |shift| over mean |seed difference|).

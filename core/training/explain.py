@@ -45,8 +45,8 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
     out += ["**Where the medium enters.** Importance is the attention the model's read-out pays to each node "
-            "for this medium: the medium decides where it looks, and what it reads there decides its "
-            "prediction. The graph-attention layers below it learned how the network is wired and are the same "
+            "for this medium: the medium decides where it looks. How much the prediction depends on what it "
+            "reads there is measured below (is the attention faithful?). The graph-attention layers below it learned how the network is wired and are the same "
             "for every medium, so edge-level attention (the heatmap) does not differ between conditions; "
             "importance and shifts do. The model reads one medium at a time, so it has no cross-condition "
             "attention: in the section on how conditions draw on each other, each condition draws only on "
@@ -70,6 +70,17 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
                 f"from its read-out changes predicted growth by {mask['attention']:.3f} 1/h on average, against "
                 f"{mask['degree']:.3f} for the 5 % best-connected nodes and {mask['random']:.3f} for random nodes, "
                 f"{verdict}.", ""]
+    seeds = metrics.get("seed_stability")
+    if seeds:
+        corr, noise = seeds.get("shift_correlation"), seeds.get("shift_over_seed_noise")
+        stable = corr is not None and corr >= 0.7 and (noise or 0) > 1
+        out += [f"**Is it reproducible?** The same model trained with another seed "
+                f"(seed {seeds['seeds'][1]}) agrees with this one on the glucose → acetate importance shifts with a "
+                f"correlation of {_f(corr, 2)}, and the shifts are {_f(noise, 2)}× the difference between the two "
+                "seeds. " + ("Shifts are reproducible." if stable else
+                             "**Which single nodes it attends to is not reproducible across training seeds**: treat "
+                             "node rankings and shifts as one trained model's view, not as a property of the "
+                             "organism."), ""]
     deletion = faith.get("deletion") or []
     if deletion:
         imp = sum(d["spearman_importance"] for d in deletion) / len(deletion)

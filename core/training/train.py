@@ -30,7 +30,7 @@ class TrainConfig:
     d_model: int = 32
     heads: int = 4
     layers: int = 2
-    readout_queries: int = 4
+    readout_queries: int = 8
     id_dim: int = 16
     hidden: int = 128
     flux_rank: int = 128
@@ -44,6 +44,7 @@ class TrainConfig:
     max_seconds: float = 900.0
     threads: int = 1  # 2 threads ran slower than 1 whenever the other core was busy
     uniform: bool = False  # the no-attention baseline
+    bottleneck: bool = True  # the heads read the medium only through the read-out attention (see model.py)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -129,7 +130,7 @@ def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: f
         return MetabolicPredictor(inputs.structure.shape[1], len(inputs.node_ids), inputs.reaction_nodes,
                                   inputs.exchange_nodes, config.d_model, config.heads, config.layers,
                                   config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
-                                  growth_scale, config.flux_rank, inputs.exchange_elements)
+                                  growth_scale, config.flux_rank, inputs.exchange_elements, config.bottleneck)
 
 
 def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):
