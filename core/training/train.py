@@ -44,7 +44,7 @@ class TrainConfig:
     max_seconds: float = 900.0
     threads: int = 1  # 2 threads ran slower than 1 whenever the other core was busy
     uniform: bool = False  # the no-attention baseline
-    bottleneck: bool = True  # the heads read the medium only through the read-out attention (see model.py)
+    bottleneck: bool = False  # the heads read the medium only through the read-out attention (see model.py)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
