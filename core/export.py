@@ -458,7 +458,7 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
     partial set and no ``.part`` file. ``timings``, if given, receives seconds per file name.
     ``only`` restricts the run to the planned files of those names (e.g. one GUI pane's files).
     ``workers``: processes drawing the PNG figures while this one writes the other files (0: none;
-    None: :func:`core.figures.workers.default_workers`, i.e. one per core for genome-scale runs).
+    None: :func:`core.export_workers.default_workers`, i.e. one per core for genome-scale runs).
     Returns the paths written, in order.
     """
     out = Path(out_dir)
@@ -481,7 +481,7 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
         raise InputError(f"cannot create the output folder ({exc.strerror or exc})", out) from None
     existed = [path.exists() for path in targets]
     try:
-        from core.figures.workers import write_planned
+        from core.export_workers import write_planned
 
         write_planned(result, plan, targets, force, progress, should_stop, timings, workers)
         check_stop(should_stop)

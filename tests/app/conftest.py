@@ -76,7 +76,7 @@ def textbook_result():
     """A real RunResult: the pipeline on the textbook model, glucose and acetate."""
     from core.pipeline import RunSettings, run_pipeline
 
-    return run_pipeline(RunSettings(model="textbook", conditions=("glucose", "acetate")))
+    return run_pipeline(RunSettings(model="textbook", conditions=("glucose", "acetate"), weights="none"))
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_open_tick_run_and_every_pane_shows_the_result(qtbot, window, dialogs):
     assert img is not None and np.isfinite(img).sum() >= result.attention.n_edges * 0.9
     # Network: nodes drawn.
     qtbot.waitUntil(lambda: window.network.arrays is not None, timeout=10_000)
-    assert window.network.arrays.pos.shape[0] > 10
+    assert window.network.arrays.pos.shape[0] >= 10  # the top nodes at least (trained weights may pick unlinked ones)
     # Comparison, tables: rows.
     assert window.comparison.top_table.model.rowCount() > 0
     assert window.tables.tables["centrality"].model.rowCount() == result.graph.n_nodes

@@ -1,4 +1,4 @@
-"""PNG figures drawn in worker processes (core.figures.workers, issue 17): the same files, byte for
+"""PNG figures drawn in worker processes (core.export_workers, issue 17): the same files, byte for
 byte, as drawn in the calling process; a stop or a failure still leaves nothing behind."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import Cancelled, InputError
 from core.export import plan_outputs, write_outputs
-from core.figures.workers import PARALLEL_MIN_NODES, default_workers
+from core.export_workers import PARALLEL_MIN_NODES, default_workers
 from core.pipeline import RunSettings, run_pipeline
 
 

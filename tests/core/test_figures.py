@@ -26,7 +26,7 @@ def pipeline(conditions: tuple[str, ...], model: str = "textbook"):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        r = run_pipeline(RunSettings(model=model, conditions=conditions, top_k=10))
+        r = run_pipeline(RunSettings(model=model, conditions=conditions, top_k=10, weights="none"))
     finally:
         torch.set_num_threads(threads)
     return r.graph, r.usable_conditions, r.attention, r.analysis

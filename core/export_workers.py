@@ -82,7 +82,7 @@ class FigureWorkers:
 
 def write_planned(result, plan, targets, force, progress, should_stop, timings, workers) -> None:
     """:func:`core.export.write_outputs`'s writing step: ``plan`` (PlannedFile) to ``targets``: PNG figures in worker processes when ``workers`` says so (see
-    :mod:`core.figures.workers`), everything else here meanwhile, in plan order."""
+    :mod:`core.export_workers`), everything else here meanwhile, in plan order."""
     n_png = sum(item.format == "png" for item in plan)
     workers = default_workers(result, n_png) if workers is None else workers
     drawn: dict = {}
