@@ -27,11 +27,14 @@ class Column:
     values: Sequence
     tooltip: str = ""
     digits: int = 4  # significant digits for floats
+    p_value: bool = False  # shown as "< 0.001" below 0.001 (a p of 5e-217 says no more than that)
 
 
-def format_value(value, digits: int = 4) -> str:
+def format_value(value, digits: int = 4, p_value: bool = False) -> str:
     if value is None:
         return ""
+    if p_value and isinstance(value, (float, np.floating)) and math.isfinite(float(value)) and float(value) < 1e-3:
+        return "< 0.001"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
@@ -102,7 +105,7 @@ class ColumnTableModel(QAbstractTableModel):
     def row_text(self, row: int) -> str:
         """Lower-case text of a display row, for filtering (built once per table)."""
         if self._row_text is None:
-            cols = [[format_value(v, c.digits) for v in c.values] for c in self._columns]
+            cols = [[format_value(v, c.digits, c.p_value) for v in c.values] for c in self._columns]
             self._row_text = ["\t".join(col[r] for col in cols).lower() for r in range(self._n)]
         return self._row_text[self._perm[row]]
 
@@ -132,7 +135,8 @@ class ColumnTableModel(QAbstractTableModel):
         return int(np.flatnonzero(self._perm == data_row)[0])
 
     def text(self, row: int, col: int) -> str:
-        return format_value(self.raw(row, col), self._columns[col].digits)
+        column = self._columns[col]
+        return format_value(self.raw(row, col), column.digits, column.p_value)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

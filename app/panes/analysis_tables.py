@@ -137,9 +137,9 @@ class AnalysisTablesPane(QWidget):
             Column("nodes", [co.subsets[r[2]] for r in rows]),
             Column("n", [int(co.n[r]) for r in rows]),
             Column("Pearson r", [float(co.pearson_r[r]) for r in rows], digits=3),
-            Column("Pearson p", [float(co.pearson_p[r]) for r in rows], digits=2),
+            Column("Pearson p", [float(co.pearson_p[r]) for r in rows], digits=2, p_value=True),
             Column("Spearman ρ", [float(co.spearman_rho[r]) for r in rows], digits=3),
-            Column("Spearman p", [float(co.spearman_p[r]) for r in rows], digits=2),
+            Column("Spearman p", [float(co.spearman_p[r]) for r in rows], digits=2, p_value=True),
         ])
         self.notes["correlations"].setText("Does attention importance follow degree, stoichiometry or |flux|? "
                                            "Pearson: straight-line relation; Spearman: any monotone relation.")

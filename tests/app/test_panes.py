@@ -301,3 +301,14 @@ def test_setup_pane_takes_and_returns_an_attention_config(qtbot):
     with pytest.raises(InputError, match=r"d_model \(32\) must be a positive multiple of heads \(5\)"):
         pane.attention_config()
     assert pane.attention_config(check=False).heads == 5
+
+
+def test_p_values_below_a_thousandth_read_as_such_in_tables():
+    """A p of 5e-217 beside a correlation of -0.003 reads as spin; the tables say "< 0.001" (issue 13)."""
+    from app.tables import Column, ColumnTableModel, format_value
+
+    assert format_value(5e-217, 2, p_value=True) == "< 0.001"
+    assert format_value(0.0312, 2, p_value=True) == "0.03"
+    model = ColumnTableModel([Column("Spearman p", [5e-217, 0.2], digits=2, p_value=True)])
+    shown = {model.data(model.index(r, 0)) for r in range(2)}
+    assert shown == {"< 0.001", "0.2"}
