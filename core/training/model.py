@@ -265,24 +265,3 @@ def exchange_index(graph) -> dict[str, int]:
     types = np.asarray(graph.node_types)
     nodes = np.flatnonzero(np.asarray(graph.is_exchange) & (types == REACTION))
     return {graph.node_ids[i]: int(i) for i in nodes}
-
-
-def exchange_atoms(model, exchange_ids) -> np.ndarray:
-    """(X, 6) atoms of C, H, N, O, P, S in the compound each exchange of ``exchange_ids`` moves (from the
-    cobra ``model``'s formulas; zeros for a missing or unparsable formula or a multi-compound exchange)."""
-    import re
-
-    out = np.zeros((len(exchange_ids), len(ELEMENTS)), dtype=np.float32)
-    col = {e: j for j, e in enumerate(ELEMENTS)}
-    for i, rid in enumerate(exchange_ids):
-        try:
-            mets = list(model.reactions.get_by_id(rid).metabolites)
-        except KeyError:
-            continue
-        if len(mets) != 1:
-            continue
-        for symbol, count in re.findall(r"([A-Z][a-z]?)(\d*)", mets[0].formula or ""):
-            if symbol in col:
-                out[i, col[symbol]] += float(count or 1)
-    return out
-

@@ -100,16 +100,16 @@ def training_inputs(graph, data: TrainingData, model=None) -> TrainingInputs:
 
 
 def _atoms(graph, ex_nodes, data: TrainingData, model) -> np.ndarray:
-    from core.training.model import ELEMENTS, exchange_atoms
-
-    ids = [graph.node_ids[i] for i in ex_nodes]
-    if model is not None:
-        return exchange_atoms(model, ids)
+    """(X, 6) atoms of C, H, N, O, P, S in each exchange's compound: from the cobra ``model``'s formulas when
+    given, else from the formulas saved with the data (zeros where none is known)."""
+    from core.training.dataset import exchange_formulas
     from core.training.media import _elements
+    from core.training.model import ELEMENTS
 
-    out = np.zeros((len(ids), len(ELEMENTS)), dtype=np.float32)
-    for i, rid in enumerate(ids):
-        counts = _elements(data.exchange_formulas.get(rid, ""))
+    formulas = exchange_formulas(model) if model is not None else data.exchange_formulas
+    out = np.zeros((len(ex_nodes), len(ELEMENTS)), dtype=np.float32)
+    for i, node in enumerate(ex_nodes):
+        counts = _elements(formulas.get(graph.node_ids[node], ""))
         out[i] = [counts.get(e, 0) for e in ELEMENTS]
     return out
 
