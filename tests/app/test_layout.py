@@ -19,6 +19,20 @@ def pane_sizes(window) -> dict[str, tuple[int, int]]:
     return {name: dock.widget().viewport().size().toTuple() for name, dock in window.docks.items()}
 
 
+def shown_with_result(qtbot, settings, result, size):
+    """The real window (never asking questions) at ``size``, showing ``result``, its layout settled."""
+    from app.main_window import MainWindow
+
+    w = MainWindow(settings=settings, unattended=True)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w.show_result(result)
+    settle(qtbot)
+    return w
+
+
 def check_fits(window, size):
     assert (window.width(), window.height()) == size, "the window could not be made this small"
     sizes = pane_sizes(window)
@@ -32,29 +46,13 @@ def check_fits(window, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_every_pane_is_at_least_200_px_with_results(qtbot, fresh_settings, textbook_result, size):
-    from app.main_window import MainWindow
-
-    w = MainWindow(settings=fresh_settings, unattended=True)
-    qtbot.addWidget(w)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    w.show_result(textbook_result)
-    settle(qtbot)
+    w = shown_with_result(qtbot, fresh_settings, textbook_result, size)
     check_fits(w, size)
     w.close()
 
 
 def test_laptop_then_desktop_gives_the_space_back_to_the_results(qtbot, fresh_settings, textbook_result):
-    from app.main_window import MainWindow
-
-    w = MainWindow(settings=fresh_settings, unattended=True)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.show_result(textbook_result)
-    settle(qtbot)
+    w = shown_with_result(qtbot, fresh_settings, textbook_result, (1600, 1000))
     before = pane_sizes(w)
     w.resize(1366, 768)
     settle(qtbot)
@@ -110,15 +108,7 @@ def test_layouts_saved_before_the_dock_minimums_are_dropped(fresh_settings):
 def test_tables_show_values_beside_a_compact_name_at_laptop_size(qtbot, fresh_settings, textbook_result):
     """Biggest shifts, Top nodes, Centrality and Clustering: the name, then the values in view without
     scrolling sideways; the id in the name's tooltip and in a narrow last column."""
-    from app.main_window import MainWindow
-
-    w = MainWindow(settings=fresh_settings, unattended=True)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    w.show_result(textbook_result)
-    settle(qtbot)
+    w = shown_with_result(qtbot, fresh_settings, textbook_result, (1366, 768))
     tables = {"shifts": (w.comparison, w.comparison.shift_table, 1), "top": (w.comparison, w.comparison.top_table, 0),
               "centrality": (w.tables, w.tables.tables["centrality"], 0),
               "clustering": (w.tables, w.tables.tables["clustering"], 2)}
