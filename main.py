@@ -233,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--chunk-size", type=int, default=None, help="media per task (default: 200)")
     batch.add_argument("--time-limit", type=float, default=None, metavar="S",
                        help="GLPK time limit per LP in seconds (default: 2)")
+    batch.add_argument("--weights", metavar="FILE",
+                       help="trained weights (or 'auto': the shipped ones for each model): also store each medium's "
+                            "predicted growth and attention importances (default: the 20 most important nodes)")
+    batch.add_argument("--importance", metavar="IDS",
+                       help="with --weights: 'all' or comma-separated node ids whose importance to store")
+    batch.add_argument("--top-nodes", type=int, default=None, metavar="N",
+                       help="with --weights: store the N most important nodes of each medium")
+    batch.add_argument("--pathway-importance", action="store_true", default=None,
+                       help="with --weights: store importance summed per pathway")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return parser
 
@@ -244,7 +253,10 @@ def _cmd_batch(args) -> int:
     if fluxes is not None and fluxes.strip().lower() != "all":
         fluxes = [x.strip() for x in fluxes.split(",") if x.strip()]
     overrides = {"pfba": args.pfba, "fluxes": "all" if fluxes is not None and not isinstance(fluxes, list) else fluxes,
-                 "chunk_size": args.chunk_size, "time_limit": args.time_limit}
+                 "chunk_size": args.chunk_size, "time_limit": args.time_limit, "weights": args.weights,
+                 "top_nodes": args.top_nodes, "pathway_importance": args.pathway_importance,
+                 "importance": None if args.importance is None else "all" if args.importance.strip().lower() == "all"
+                 else [x.strip() for x in args.importance.split(",") if x.strip()]}
     return batch_command(args.spec, args.out, args.scheduler, args.workers, overrides, quiet=args.quiet)
 
 

@@ -36,6 +36,9 @@ def batch_command(spec_path: str | Path, out: str | Path, scheduler: str | None 
     done = ResultFolder(out, plan).finished()
     print(f"{spec_path}: {len(plan.models)} model(s), {plan.media_count} media in {len(plan.chunks)} chunks of up to "
           f"{spec.chunk_size}; {len(done)} chunks already in {out}", file=stream)
+    if spec.options.weights:
+        print("Predicted growth and importances from trained weights: "
+              + "; ".join(f"{m.model}: {m.weights}" for m in plan.models), file=stream)
     if len(done) == len(plan.chunks):
         bar.finish()
         print(f"Nothing to do: every chunk is in {out}", file=stream)

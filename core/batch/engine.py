@@ -135,12 +135,11 @@ def run_batch(plan: BatchPlan, out: str | Path, client, cluster=None,
     folder.start(done, where)
     todo = [c for c in plan.chunks if c.index not in done]
     total_media = sum(len(c.media) for c in todo)
-    options = plan.spec.options
     start = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     pending = {}
     for chunk in todo:
-        future = client.submit(run_chunk, chunk.source, chunk.media, options, pure=False, retries=1,
+        future = client.submit(run_chunk, chunk.source, chunk.media, chunk.options, pure=False, retries=1,
                                key=f"metattn-chunk-{chunk.index:05d}-{run_id}")
         pending[future] = chunk
     computed = media_done = 0

@@ -32,7 +32,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -90,6 +90,7 @@ class Chunk:
     media: tuple[Condition, ...]
     sources: tuple[str, ...]  # (M,) the SPEC media item each medium came from
     digest: str  # sha256 of the model file, the media bounds and the options: what the chunk computes
+    options: WorkOptions = WorkOptions()  # the SPEC's, with the weights file resolved for this model
 
     @property
     def file_name(self) -> str:
@@ -103,6 +104,8 @@ class ModelInfo:
     model_id: str
     sha256: str
     media: int
+    weights: str = ""  # the trained weights file its importances come from ("" without weights)
+    weights_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,52 @@ def _media_source(item, folder: Path, where: str, path) -> MediaSource:
     return MediaSource("preset", text)
 
 
-def _options(data: dict, path) -> tuple[WorkOptions, int]:
+OPTION_KEYS = ("pfba", "fluxes", "chunk_size", "time_limit", "weights", "importance", "top_nodes",
+               "pathway_importance")
+DEFAULT_TOP_NODES = 20  # with weights and no importance option: the 20 most important nodes of each medium
+
+
+def _importance_options(data: dict, folder: Path, path) -> dict:
+    """WorkOptions fields for trained weights: ``weights`` (a file, relative to ``folder``, or "auto"),
+    ``importance`` ("all" or node ids), ``top_nodes`` and ``pathway_importance``."""
+    weights = data.get("weights")
+    asked = [k for k in ("importance", "top_nodes", "pathway_importance") if data.get(k) not in (None, (), [], False, 0)]
+    if weights in (None, ""):
+        if asked:
+            raise InputError(f"'{asked[0]}' needs trained weights: add 'weights' (a weights file or \"auto\")", path)
+        return {}
+    if not isinstance(weights, str) or not weights.strip():
+        raise InputError(f"'weights' must be a weights file or \"auto\" (got {weights!r})", path)
+    if weights.strip().lower() == "auto":
+        weights = "auto"
+    else:
+        from core.training.weights import read_card
+
+        file = Path(weights.strip()).expanduser()
+        file = (file if file.is_absolute() else folder / file).resolve()
+        read_card(file)  # not found, not weights, another format version: one line now, before any model loads
+        weights = str(file)
+    importance = data.get("importance")
+    if importance == "all":
+        ids = None
+    elif isinstance(importance, list) and all(isinstance(x, str) and x for x in importance):
+        ids = tuple(importance)
+    elif importance in (None, ()):
+        ids = ()
+    else:
+        raise InputError(f"'importance' must be \"all\" or a list of node ids (got {importance!r})", path)
+    top = data.get("top_nodes")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 0):
+        raise InputError(f"'top_nodes' must be a whole number >= 0 (got {top!r})", path)
+    pathways = data.get("pathway_importance", False)
+    if not isinstance(pathways, bool):
+        raise InputError(f"'pathway_importance' must be true or false (got {pathways!r})", path)
+    if top is None:
+        top = DEFAULT_TOP_NODES if ids == () and not pathways else 0
+    return {"weights": weights, "importance_ids": ids, "top_nodes": top, "pathway_importance": pathways}
+
+
+def _options(data: dict, path, folder: Path | None = None) -> tuple[WorkOptions, int]:
     fluxes = data.get("fluxes", ())
     if fluxes == "all":
         flux_ids = None
@@ -188,7 +236,8 @@ def _options(data: dict, path) -> tuple[WorkOptions, int]:
     chunk = data.get("chunk_size", DEFAULT_CHUNK_SIZE)
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise InputError(f"'chunk_size' must be a whole number >= 1 (got {chunk!r})", path)
-    return WorkOptions(pfba=pfba, flux_ids=flux_ids, time_limit=float(limit)), chunk
+    trained = _importance_options(data, folder or Path.cwd(), path)
+    return WorkOptions(pfba=pfba, flux_ids=flux_ids, time_limit=float(limit), **trained), chunk
 
 
 def _group(pairs: Sequence[tuple[str, object, str]], folder: Path, path) -> tuple[ModelRun, ...]:
@@ -235,10 +284,10 @@ def _from_json(text: str, folder: Path, path) -> tuple[tuple[ModelRun, ...], dic
 def _from_data(data, folder: Path, path) -> tuple[ModelRun, ...]:
     if not isinstance(data, dict):
         raise InputError("expected a JSON object with 'models' and 'media' and/or 'runs'", path)
-    unknown = sorted(set(data) - {"models", "media", "runs", "pfba", "fluxes", "chunk_size", "time_limit"})
+    unknown = sorted(set(data) - {"models", "media", "runs", *OPTION_KEYS})
     if unknown:
-        raise InputError(f"unknown key(s) {', '.join(unknown)} (known: models, media, runs, pfba, fluxes, "
-                         "chunk_size, time_limit)", path)
+        raise InputError(f"unknown key(s) {', '.join(unknown)} (known: models, media, runs, "
+                         f"{', '.join(OPTION_KEYS)})", path)
     pairs = []
     if "models" in data or "media" in data:
         models, media = data.get("models"), data.get("media")
@@ -256,8 +305,9 @@ def _from_data(data, folder: Path, path) -> tuple[ModelRun, ...]:
 
 
 def load_spec(path: str | Path, overrides: dict | None = None) -> BatchSpec:
-    """Read a SPEC file (syntax, presets, file paths; no model is loaded). ``overrides`` (pfba, fluxes,
-    chunk_size, time_limit) win over the SPEC's own options (CSV SPECs have none)."""
+    """Read a SPEC file (syntax, presets, file paths; no model is loaded). ``overrides`` (any of
+    :data:`OPTION_KEYS`; a relative weights path is relative to the current folder) win over the SPEC's
+    own options (CSV SPECs have none)."""
     from core import limits
 
     path = Path(path)
@@ -270,17 +320,21 @@ def load_spec(path: str | Path, overrides: dict | None = None) -> BatchSpec:
         runs, data = _from_json(text, folder, path)
     else:
         runs, data = _from_csv(text, folder, path), {}
-    options = {k: data[k] for k in ("pfba", "fluxes", "chunk_size", "time_limit") if k in data}
-    options.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    work_options, chunk_size = _options(options, path)
+    options = {k: data[k] for k in OPTION_KEYS if k in data}
+    if isinstance(options.get("weights"), str) and options["weights"].strip().lower() != "auto":
+        options["weights"] = str(folder / Path(options["weights"]).expanduser())  # relative to the SPEC
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if isinstance(overrides.get("weights"), str) and overrides["weights"].strip().lower() != "auto":
+        overrides["weights"] = str(Path(overrides["weights"]).expanduser().resolve())  # relative to here
+    options.update(overrides)
+    work_options, chunk_size = _options(options, path, folder)
     return BatchSpec(str(path), runs, work_options, chunk_size)
 
 
 def spec_from_dict(data: dict, folder: str | Path, label: str = "batch settings") -> BatchSpec:
     """A SPEC given as the JSON form's dict (the window's Batch dialog); relative paths from ``folder``."""
     runs = _from_data(data, Path(folder), label)
-    work_options, chunk_size = _options({k: data[k] for k in ("pfba", "fluxes", "chunk_size", "time_limit")
-                                         if k in data}, label)
+    work_options, chunk_size = _options({k: data[k] for k in OPTION_KEYS if k in data}, label, Path(folder))
     return BatchSpec(label, runs, work_options, chunk_size)
 
 
@@ -292,13 +346,27 @@ def _digest(sha256: str, media: Sequence[Condition], sources: Sequence[str], opt
     return h.hexdigest()
 
 
+def _model_options(model, options: WorkOptions) -> tuple[WorkOptions, str]:
+    """``options`` for one model, with its weights file found ("auto") and checked against its graph by
+    :func:`core.training.weights.load_predictor`, and that file's SHA-256 ("" without weights)."""
+    if not options.weights:
+        return options, ""
+    from core.batch.importance import check_node_ids, model_graph, resolve_weights
+
+    graph = model_graph(model)
+    path = resolve_weights(options.weights, graph)
+    check_node_ids(graph, options.importance_ids)
+    return replace(options, weights=str(path)), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> BatchPlan:
     """Load every model of ``spec`` here, resolve all its media and cut them into chunks.
 
     Raises InputError (one line, naming the SPEC, the model and the problem) for an unreadable model,
-    a preset the model has no exchange for, a bad conditions file, flux ids the model lacks, or a
-    model random media cannot be drawn for.
+    a preset the model has no exchange for, a bad conditions file, flux ids the model lacks, a model
+    random media cannot be drawn for, or trained weights that do not fit the model's graph (or lack a
+    node asked for).
     """
     from core.batch.work import _flux_ids
     from core.conditions import load_conditions_file, preset_condition
@@ -314,6 +382,7 @@ def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = 
             loaded = load_model(run.source)
             model = loaded.model
             _flux_ids(model, spec.options)
+            options, weights_sha = _model_options(model, spec.options)
             media: list[Condition] = []
             sources: list[str] = []
             for item in run.media:
@@ -333,11 +402,12 @@ def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = 
                 sources += [item.label] * len(got)
         except InputError as exc:
             raise InputError(f"{run.where} (model {run.model}): {exc}", spec.path) from None
-        infos.append(ModelInfo(run.model, run.source, model.id or run.model, loaded.sha256, len(media)))
+        infos.append(ModelInfo(run.model, run.source, model.id or run.model, loaded.sha256, len(media),
+                               options.weights or "", weights_sha))
         for start in range(0, len(media), spec.chunk_size):
             part, part_sources = tuple(media[start:start + spec.chunk_size]), tuple(sources[start:start + spec.chunk_size])
             chunks.append(Chunk(len(chunks), run.model, run.source, part, part_sources,
-                                _digest(loaded.sha256, part, part_sources, spec.options)))
+                                _digest(loaded.sha256 + weights_sha, part, part_sources, options), options))
     if progress:
         progress(1.0, f"{len(chunks)} chunks planned")
     key = hashlib.sha256("".join(c.digest for c in chunks).encode()).hexdigest()

@@ -4,11 +4,15 @@ Layout of ``DIR``::
 
     manifest.json            what was run (SPEC, models with SHA-256, options, software), which chunks are done
     chunks/chunk-00000.parquet   one row per medium (columns below), written atomically as each chunk finishes
-    growth.csv               model, source, medium, status, growth, grows for every medium; written when all is done
+    growth.csv               model, source, medium, status, growth, grows (and predicted_growth with weights) for
+                             every medium; written when all is done
 
 Chunk columns: ``chunk, model`` (as in the SPEC), ``source`` (the SPEC media item), ``model_id, medium,
 description, status, growth`` (1/h), ``grows, method`` and one ``flux:<reaction id>`` column (mmol/gDW/h)
-per requested flux. Read everything with :func:`read_results` (or ``pandas.read_parquet`` per file).
+per requested flux. With trained weights (SPEC ``weights``, ``--weights``) also ``predicted_growth`` (1/h)
+and ``predicted_grows_probability``, then the importances asked for: ``importance:<node id>``, ``top_node:T``
+and ``top_importance:T`` (T from 1, most important first), ``pathway_importance:<pathway>``
+(:mod:`core.batch.importance`). Read everything with :func:`read_results` (or ``pandas.read_parquet`` per file).
 
 A rerun of the same SPEC into the same folder finds the manifest, checks that it describes the same work
 (the plan's key covers the model files' bytes, every medium's bounds and the options) and skips every
@@ -53,6 +57,7 @@ class ResultFolder:
         self.out = Path(out)
         self.plan = plan
         self.manifest: dict = {}
+        self.trained = bool(plan.spec.options.weights)
 
     @property
     def chunk_dir(self) -> Path:
@@ -88,14 +93,19 @@ class ResultFolder:
             "runs": [{"model": r.model, "media": [m.label for m in r.media]} for r in spec.runs],
             "options": {**spec.options.to_dict(), "chunk_size": spec.chunk_size},
             "models": [{"model": m.model, "source": m.source, "model_id": m.model_id, "sha256": m.sha256,
-                        "media": m.media} for m in self.plan.models],
+                        "media": m.media, **({"weights": m.weights, "weights_sha256": m.weights_sha256}
+                                             if m.weights else {})} for m in self.plan.models],
             "media": self.plan.media_count,
             "ran_on": where,
             "software": _software(),
             "method": ("growth: FBA (COBRApy slim_optimize, GLPK) of each medium applied as `metattn run` applies it; "
                        + ("fluxes: parsimonious FBA. " if spec.options.pfba else "fluxes: the FBA solution (not unique). ")
                        + f"Each LP stops after {spec.options.time_limit:g} s: status time_limit means unresolved, "
-                         "not 'does not grow'; growth is 0 wherever status is not optimal."),
+                         "not 'does not grow'; growth is 0 wherever status is not optimal."
+                       + (" predicted_growth and importances: the trained weights named per model, reading the "
+                          "medium only (never FBA's answer), as `metattn run --weights` does; importance is each "
+                          "node's share of the read-out attention (a medium's nodes sum to 1)."
+                          if self.trained else "")),
             "complete": False,
             "chunks": [{"index": c.index, "file": f"{CHUNK_DIR}/{c.file_name}", "model": c.model, "media": len(c.media),
                         "digest": c.digest, "done": c.index in done} for c in self.plan.chunks],
@@ -126,7 +136,9 @@ class ResultFolder:
         """When every chunk is done: mark the manifest complete and write growth.csv; else None."""
         if not all(c["done"] for c in self.manifest["chunks"]):
             return None
-        frame = read_results(self.out, columns=["model", "source", "medium", "status", "growth", "grows"])
+        columns = ["model", "source", "medium", "status", "growth", "grows"] + (["predicted_growth"] if self.trained
+                                                                                   else [])
+        frame = read_results(self.out, columns=columns)
         path = self.out / GROWTH_CSV
         with atomic_path(path) as tmp:
             frame.to_csv(tmp, index=False)

@@ -6,7 +6,8 @@ tests all call :func:`simulate_media` / :func:`run_chunk` directly.
 Each medium is applied exactly as :func:`core.conditions.solve_condition` applies it
 (:func:`core.conditions.fba.apply_medium`, inside ``with model:``), growth comes from
 ``slim_optimize`` (NaN or a non-optimal status = no growth) and, when asked, fluxes from parsimonious
-FBA of the feasible media only. Every LP runs under a GLPK time limit, because GLPK can spend more than
+FBA of the feasible media only; when ``WorkOptions.weights`` names trained weights, also the trained
+model's predicted growth and attention importances per medium (:mod:`core.batch.importance`). Every LP runs under a GLPK time limit, because GLPK can spend more than
 75 s on one infeasible problem depending on the basis the previous medium left behind.
 
 Shapes: M media, R reactions whose fluxes are returned.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import cobra
     import pandas
 
+    from core.batch.importance import Importances
+
 GROWTH_THRESHOLD = 1e-6  # 1/h; at or below this a feasible medium counts as "does not grow"
 FLUX_PREFIX = "flux:"  # column name prefix of fluxes in :meth:`MediaTable.to_frame`
 
@@ -41,10 +44,21 @@ class WorkOptions:
     pfba: bool = False  # fluxes from parsimonious FBA (else the FBA solution's fluxes)
     flux_ids: tuple[str, ...] | None = ()  # reactions whose fluxes to return; None = every reaction; () = none
     time_limit: float = 2.0  # GLPK time limit per LP, seconds (optlang's GLPK takes whole seconds: rounded up)
+    # Trained weights (a safetensors file, core.training.weights): when set, each medium's predicted growth and
+    # attention importances too (core.batch.importance), limited to what follows so that a table stays small.
+    weights: str | None = None
+    importance_ids: tuple[str, ...] | None = ()  # nodes whose importance to return; None = every node; () = none
+    top_nodes: int = 0  # the N most important nodes of each medium (id and importance)
+    pathway_importance: bool = False  # importance summed over each pathway's nodes
 
     def to_dict(self) -> dict:
-        return {"pfba": self.pfba, "flux_ids": None if self.flux_ids is None else list(self.flux_ids),
-                "time_limit": self.time_limit}
+        out = {"pfba": self.pfba, "flux_ids": None if self.flux_ids is None else list(self.flux_ids),
+               "time_limit": self.time_limit}
+        if self.weights:  # only then: folders of runs without weights keep their key
+            out.update(weights=self.weights,
+                       importance_ids=None if self.importance_ids is None else list(self.importance_ids),
+                       top_nodes=self.top_nodes, pathway_importance=self.pathway_importance)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,13 +75,15 @@ class MediaTable:
     seconds: float  # wall time of the chunk
     descriptions: tuple[str, ...] = ()  # (M,) each medium's description, or () when not kept
     method: str = "fba"  # "fba" or "pfba": where the fluxes come from
+    importances: "Importances | None" = None  # trained weights' predictions and importances, when asked
 
     def __len__(self) -> int:
         return len(self.names)
 
     def to_frame(self) -> "pandas.DataFrame":
-        """One row per medium: model_id, medium, description, status, growth, grows, method and one
-        ``flux:<reaction id>`` column per returned flux."""
+        """One row per medium: model_id, medium, description, status, growth, grows, method, one
+        ``flux:<reaction id>`` column per returned flux and, with trained weights, the columns of
+        :meth:`core.batch.importance.Importances.columns`."""
         import pandas as pd
 
         m = len(self.names)
@@ -85,6 +101,8 @@ class MediaTable:
             fluxes = pd.DataFrame(self.fluxes.reshape(m, len(self.flux_ids)),  # [M, R]
                                   columns=[FLUX_PREFIX + rid for rid in self.flux_ids])
             frame = pd.concat([frame, fluxes], axis=1)
+        if self.importances is not None:
+            frame = pd.concat([frame, pd.DataFrame(self.importances.columns())], axis=1)
         return frame
 
 
@@ -182,5 +200,17 @@ def cached_model(model_source: str):
 
 def run_chunk(model_source: str, media: Sequence[Condition], options: WorkOptions = WorkOptions()) -> MediaTable:
     """:func:`simulate_media` on the model at ``model_source`` (a path or bundled name), kept loaded in
-    this process for the next chunk."""
-    return simulate_media(cached_model(model_source), media, options)
+    this process for the next chunk; with ``options.weights``, plus the trained model's predictions and
+    importances (:func:`core.batch.importance.media_importance`; weights and graph also kept loaded)."""
+    model = cached_model(model_source)
+    table = simulate_media(model, media, options)
+    if not options.weights or not len(table):
+        return table
+    from core.batch import importance
+
+    start = time.perf_counter()
+    graph = importance.cached_graph(model_source, model)
+    predictor, card = importance.cached_predictor(options.weights, graph)
+    found = importance.media_importance(graph, predictor, card, options.weights, media, table.growth, table.status,
+                                        options.importance_ids, options.top_nodes, options.pathway_importance)
+    return replace(table, importances=found, seconds=table.seconds + time.perf_counter() - start)

@@ -195,3 +195,34 @@ def test_cli_batch_on_an_existing_scheduler(tmp_path, dask_client, capsys):
     assert cli.main(["batch", str(spec), "--out", str(tmp_path / "OUT2"), "--scheduler", address,
                      "--workers", "2"]) == 2
     assert "--workers sizes a local cluster" in capsys.readouterr().err
+
+
+def test_weights_columns_round_trip_through_the_cluster(tmp_path, dask_client, textbook):
+    """Importances computed on the workers land in the folder as the unit of work returns them."""
+    from core.batch.importance import IMPORTANCE_PREFIX, PATHWAY_PREFIX
+    from core.batch.work import run_chunk
+    from core.training.weights import weights_dir
+
+    weights = weights_dir() / "e_coli_core.safetensors"
+    spec = _spec(tmp_path, "model,media\ntextbook,glucose\ntextbook,acetate\ntextbook,random:5:4\n", chunk_size=3,
+                 weights=str(weights), importance=["PGI", "glc__D_e", "ac_e"], top_nodes=3, pathway_importance=True)
+    plan = plan_batch(spec)
+    out = tmp_path / "OUT"
+    summary = run_batch(plan, out, dask_client)
+    assert summary.complete and not summary.failed and summary.computed == 3
+    frame = read_results(out)
+    assert len(frame) == 7 and list(frame["medium"][:2]) == ["glucose", "acetate"]
+    direct = run_chunk("textbook", [c for chunk in plan.chunks for c in chunk.media], plan.chunks[0].options)
+    expected = direct.to_frame()
+    columns = ["predicted_growth", "predicted_grows_probability", "top_importance:1", "top_importance:3"] + \
+        [IMPORTANCE_PREFIX + n for n in ("PGI", "glc__D_e", "ac_e")] + \
+        [c for c in expected.columns if c.startswith(PATHWAY_PREFIX)]
+    np.testing.assert_allclose(frame[columns].to_numpy(), expected[columns].to_numpy(), rtol=1e-5, atol=1e-7)
+    assert list(frame["top_node:1"]) == list(expected["top_node:1"])
+    np.testing.assert_allclose(frame["growth"], expected["growth"], atol=1e-9)
+    assert frame["predicted_growth"].iloc[0] == pytest.approx(0.825, abs=2e-3)
+    growth = (out / GROWTH_CSV).read_text().splitlines()
+    assert growth[0] == "model,source,medium,status,growth,grows,predicted_growth" and len(growth) == 8
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["models"][0]["weights"] == str(weights.resolve()) and manifest["models"][0]["weights_sha256"]
+    assert manifest["options"]["weights"] == str(weights.resolve()) and "predicted_growth" in manifest["method"]
