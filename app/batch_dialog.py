@@ -3,7 +3,8 @@
 Pick models (bundled or files), media (presets, conditions files, K random media), where to run (this
 computer's cores or a cluster's scheduler address) and a results folder; Run starts
 :func:`core.batch.engine.run_spec` on a background thread (the work itself runs in Dask worker
-processes) with progress and Cancel. When it ends, growth per model x medium shows as a table and a
+processes) with progress and Cancel. Optional trained weights add each medium's predicted growth and its
+most important nodes to the results folder. When it ends, growth per model x medium shows as a table and a
 heatmap, read from the folder (:func:`core.batch.store.growth_matrix`); a cancelled run shows what was
 kept, and Run again into the same folder computes only the rest.
 """
@@ -117,6 +118,17 @@ class BatchDialog(QDialog):
         out_row.addWidget(self.out, 1)
         out_row.addWidget(browse_out)
 
+        self.weights = QLineEdit()
+        self.weights.setPlaceholderText("none: growth only (or a trained .safetensors file, or auto for the shipped ones)")
+        self.weights.setToolTip("With trained weights each medium also gets the model's predicted growth and its 20 "
+                                "most important nodes (columns predicted_growth, top_node:N, top_importance:N)")
+        browse_weights = QPushButton("Browse…")
+        browse_weights.clicked.connect(self._browse_weights)
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(QLabel("Trained weights"))
+        weights_row.addWidget(self.weights, 1)
+        weights_row.addWidget(browse_weights)
+
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.start)
@@ -150,6 +162,7 @@ class BatchDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(inputs)
         layout.addWidget(where_box)
+        layout.addLayout(weights_row)
         layout.addLayout(out_row)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -186,6 +199,11 @@ class BatchDialog(QDialog):
         if path:
             self.add_media_file(path)
 
+    def _browse_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Trained weights", "", "Trained weights (*.safetensors)")
+        if path:
+            self.weights.setText(path)
+
     def _browse_out(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Results folder", self.out.text())
         if path:
@@ -196,7 +214,10 @@ class BatchDialog(QDialog):
         media: list = list(_checked(self.media))
         if self.random_count.value() > 0:
             media.append({"random": self.random_count.value(), "seed": self.random_seed.value()})
-        return {"models": _checked(self.models), "media": media}
+        data = {"models": _checked(self.models), "media": media}
+        if self.weights.text().strip():
+            data["weights"] = self.weights.text().strip()
+        return data
 
     # ------------------------------------------------------------------ running
 
@@ -255,6 +276,9 @@ class BatchDialog(QDialog):
         text = (f"Ran on {summary.where}: {summary.computed} chunks ({summary.media_computed} media) in "
                 f"{summary.seconds:.1f} s, {summary.media_per_second:.1f} media/s; {summary.skipped} chunks were "
                 f"already done. Solver status: {counts}. Growth is FBA (GLPK); 0 where not optimal.")
+        if self.weights.text().strip():
+            text += (" The trained model's predicted growth is in growth.csv; each medium's 20 most important nodes "
+                     "are in chunks/*.parquet.")
         if summary.failed:
             text += f" {len(summary.failed)} chunk(s) failed: {summary.failed[0][1]} — Run again to retry them."
         self.status.setText(text)

@@ -89,6 +89,29 @@ def test_batch_dialog_cancel_keeps_finished_chunks(qtbot, dialog, tmp_path):
     assert 1 <= len(kept) < 15 and dialog.table.rowCount() == 200 * len(kept)
 
 
+def test_batch_dialog_with_trained_weights_stores_predictions(qtbot, dialog, dialogs, tmp_path):
+    from core.batch.store import read_results
+    from core.training.weights import weights_dir
+
+    seen, _ = dialogs
+    _tick(dialog.models, {"textbook"})
+    _tick(dialog.media, {"glucose", "acetate"})
+    dialog.weights.setText(str(tmp_path / "missing.safetensors"))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert seen[-1][0] == "critical" and "missing.safetensors" in seen[-1][2] and "not found" in seen[-1][2]
+
+    dialog.weights.setText(str(weights_dir() / "e_coli_core.safetensors"))
+    assert dialog.spec_data()["weights"].endswith("e_coli_core.safetensors")
+    with qtbot.waitSignal(dialog.results_shown, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert "predicted growth is in growth.csv" in dialog.status.text()
+    frame = read_results(tmp_path / "OUT")
+    assert list(frame["medium"]) == ["glucose", "acetate"]
+    np.testing.assert_allclose(frame["predicted_growth"], [0.825, 0.080], atol=2e-3)
+    assert "top_node:20" in frame.columns and "top_node:21" not in frame.columns
+    assert float(dialog.table.item(0, 0).text()) == pytest.approx(0.8739, abs=1e-4)  # the heatmap stays FBA growth
+
+
 def test_window_menu_opens_the_dialog_and_closing_the_window_stops_its_run(qtbot, window, tmp_path):
     action = next(a for m in window.menuBar().actions() if m.text() == "&Run" for a in m.menu().actions()
                   if a.text().startswith("&Batch run"))
