@@ -7,6 +7,11 @@ weight that falls in it; empty pixels are transparent), which takes a few millis
 to at most ``DETAIL_NODES`` nodes across, the visible window is drawn again at one cell per node
 pair (:func:`core.views.heatmap_window`), so single edges can be read and hovered.
 Hover shows both nodes and the weight below the plot; a click selects the attending node.
+
+The pathway level draws the analysis' pathway x pathway totals on a log colour scale (the totals
+within a pathway are tens to hundreds of times those between pathways), rows named and numbered,
+columns numbered, the view fitted to the matrix whenever the level changes (also when a project
+reopens at that level).
 """
 
 from __future__ import annotations
@@ -18,17 +23,16 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.panes import combo_state, restore_combos
+from app.panes.heatmap_axes import LABEL_CHARS, block_ticks, log_ticks, node_caption, pathway_image, pathway_ticks
+from app.panes.heatmap_axes import short as _short
 from app.plain import esc
 from core.views import attention_slice, heatmap_grid, heatmap_window, pathway_order
 
 MAX_PIXELS = 1500
 DETAIL_NODES = 1200  # zoomed in to this many nodes across (or fewer), cells are single node pairs
 COLORMAPS = ("viridis", "plasma", "inferno")
-LABEL_CHARS = 26
-
-
-def _short(text: str, n: int = LABEL_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+NODE_BAR_LABEL = "attention weight"
+PATHWAY_BAR_LABEL = "total attention (sum of weights), log scale"
 
 
 class HeatmapPane(QWidget):
@@ -47,6 +51,7 @@ class HeatmapPane(QWidget):
         self._shown_factor = 0
         self._rank_rows = self._rank_cols = None  # (E,) pathway-order rank of each edge's target/source
         self._detail_window = None  # (r0, r1, c0, c1) shown at one cell per node pair, or None
+        self._level_shown: bool | None = None  # the level drawn last (True: nodes); a change re-fits the view
         self._build()
 
     def _build(self) -> None:
@@ -54,14 +59,14 @@ class HeatmapPane(QWidget):
         self.layer = QComboBox(self)
         self.head = QComboBox(self)
         self.level = QComboBox(self)
-        self.level.addItems(["node × node", "pathway × pathway"])
+        self.level.addItems(["nodes", "pathways"])
         self.cmap = QComboBox(self)
         self.cmap.addItems(COLORMAPS)
         controls, second = QHBoxLayout(), QHBoxLayout()  # two rows: the pane fits a laptop's third of the screen
         for label, box in (("Condition", self.condition), ("Layer", self.layer), ("Head", self.head),
                            ("Level", self.level), ("Colours", self.cmap)):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(6 if label in ("Layer", "Head") else 7)
+            box.setMinimumContentsLength({"Layer": 7, "Head": 13, "Level": 8}.get(label, 7))
             box.setToolTip({"Condition": "growth condition", "Layer": "attention layer",
                             "Head": "one attention head, or the mean over heads",
                             "Level": "node x node, or pathway x pathway (summed)",
@@ -101,7 +106,7 @@ class HeatmapPane(QWidget):
         self.plot.addItem(self.detail_bg)
         self.plot.addItem(self.detail)
         self._set_detail_visible(False)
-        self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), label="attention weight",
+        self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), label=NODE_BAR_LABEL,
                                    interactive=False, width=14)
         self.bar.setImageItem([self.image, self.detail], insert_in=item)
         pen = QPen(QColor(220, 20, 60))
@@ -172,8 +177,8 @@ class HeatmapPane(QWidget):
             self._order = self._pix_rows = self._pix_cols = self._rank_rows = self._rank_cols = None
         for box in boxes:
             box.blockSignals(False)
+        self._level_shown = None
         self.redraw()
-        self.plot.getPlotItem().getViewBox().autoRange(padding=0.01)
 
     def _level_is_nodes(self) -> bool:
         return self.level.currentIndex() == 0
@@ -204,7 +209,6 @@ class HeatmapPane(QWidget):
             self._weights = self.current_weights()
             self._grid = heatmap_grid(att.edge_index, self._weights, self._order, MAX_PIXELS)
             values = self._grid.values
-            n = self._grid.n_nodes
             finite = values[np.isfinite(values)]
             # Self-loops of nodes with one neighbour sit at 1.0; scaling to them would leave every
             # other weight dark, so the colour bar ends at the 99th percentile (brighter = clipped).
@@ -213,32 +217,50 @@ class HeatmapPane(QWidget):
             self._shown_factor = 0
             self._show_pooled()
             self._show_detail()
-            self.bar.setLevels(self._levels)
+            self._set_bar(False, self._levels)
             item.setLabel("bottom", "attended to (source), by pathway")
             item.setLabel("left", "attending (target), by pathway")
-            per = self._grid.nodes_per_pixel
-            self.info.setText(
-                f"{n:,} nodes in pathway order, {att.n_edges:,} attention edges"
-                + (f"; one pixel = {per:.1f} nodes (largest weight shown)" if per > 1.01 else "")
-                + ". Hover a cell for both nodes and the weight; click to select; drag to pan, wheel to zoom"
-                + (f" (below {DETAIL_NODES:,} nodes across, every node pair has its own cell)." if per > 1.01 else "."))
+            self._update_caption()
         else:
             pathways = self.result.analysis.pathways if self.result.analysis is not None else None
             if pathways is None:
                 self.image.clear()
                 self.info.setText("The pathway view needs the analysis, which did not run.")
                 return
-            flow = np.asarray(pathways.flow_sum[self.condition.currentIndex()], dtype=np.float32)  # [P, P]
-            top = float(np.nanmax(flow)) if flow.size and np.isfinite(flow).any() else 1.0
-            self.image.setImage(flow, levels=(0.0, top), autoLevels=False)
-            self.image.setRect(QRectF(0, 0, flow.shape[1], flow.shape[0]))
-            self.bar.setLevels((0.0, top))
-            item.setLabel("bottom", "attended to (pathway)")
+            self._grid = self._weights = None
+            flow = pathways.flow_sum[self.condition.currentIndex()]  # [P, P]
+            values, levels = pathway_image(flow)
+            self._shown_factor = 0
+            self.image.setImage(values, levels=levels, autoLevels=False)
+            self.image.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
+            self._set_bar(True, levels)
+            item.setLabel("bottom", "attended to (pathway number)")
             item.setLabel("left", "attending (pathway)")
-            self.info.setText(f"{flow.shape[0]} pathways; total attention (mean over layers and heads) that the "
-                              "row pathway's nodes pay to the column pathway's nodes. Hover for values.")
+            self.info.setText(f"{values.shape[0]} pathways, numbered as the rows. Colour: total attention the row "
+                              "pathway's nodes pay to the column pathway's nodes (sum of edge weights, mean over "
+                              "layers and heads; log scale; white: no edge). Hover a cell for its value.")
+        if self._level_shown != nodes:  # a new level: fit the view to its matrix (38 x 38 is not 4,335 x 4,335)
+            self._level_shown = nodes
+            item.getViewBox().autoRange(padding=0.01)
         self._update_ticks()
         self.highlight(self.selected)
+
+    def _set_bar(self, log: bool, levels: tuple[float, float]) -> None:
+        """Colour bar in weights (node level) or log10 totals shown as 10^k (pathway level)."""
+        self.bar.getAxis("left").setLabel(PATHWAY_BAR_LABEL if log else NODE_BAR_LABEL)  # where pyqtgraph puts it
+        self.bar.setLevels(levels)
+        self.bar.axis.setTicks([log_ticks(*levels), []] if log else None)
+
+    def bar_label(self) -> str:
+        return self.bar.getAxis("left").labelText
+
+    def _update_caption(self) -> None:
+        """Say how many nodes one drawn cell holds at the current zoom (node level)."""
+        if self._grid is None or not self._level_is_nodes():
+            return
+        per = self._shown_factor * self._grid.nodes_per_pixel if self._shown_factor else self._grid.nodes_per_pixel
+        self.info.setText(node_caption(self._grid.n_nodes, self.result.attention.n_edges, per,
+                                       self.detail_shown() is not None, DETAIL_NODES))
 
     def pool_factor(self) -> int:
         """Grid pixels per screen pixel in the current view (1 when zoomed in)."""
@@ -317,42 +339,30 @@ class HeatmapPane(QWidget):
 
     def _view_changed(self) -> None:
         self._update_ticks()
+        factor, window = self._shown_factor, self.detail_shown()
         self._show_pooled()
         self._show_detail()
+        if (factor, window is None) != (self._shown_factor, self.detail_shown() is None):
+            self._update_caption()
 
     def _update_ticks(self) -> None:
         if self.result is None or self.result.attention is None:
             return
         item = self.plot.getPlotItem()
         vb = item.getViewBox()
-        height_px = max(vb.height(), 1.0)
+        height_px, width_px = max(vb.height(), 1.0), max(vb.width(), 1.0)
         (x0, x1), (y0, y1) = vb.viewRange()
-        span = max(y1 - y0, 1e-9)
-        if self._level_is_nodes() and self._label_nodes(x0, x1, y0, y1):
-            return
-        if self._level_is_nodes():
-            starts = self._order.starts
-            names = self._order.names
-            blocks = [((starts[b] + starts[b + 1]) / 2.0, names[b], starts[b + 1] - starts[b]) for b in range(len(names))]
-        else:
+        if not self._level_is_nodes():
             names = self.result.analysis.pathways.names
-            blocks = [(i + 0.5, names[i], 1) for i in range(len(names))]
-        min_units = 10.0 * span / height_px  # a label needs ~10 px
-        ticks, last = [], -np.inf
-        for centre, name, size in blocks:
-            if size >= min_units * 0.6 and centre - last >= min_units:
-                ticks.append((float(centre), _short(name)))
-                last = centre
-        item.getAxis("left").setTicks([ticks, []])
-        # Along x a label needs its text width (~5 px a character), so fewer fit.
-        width_px = max(vb.width(), 1.0)
-        min_x = 75.0 * max(x1 - x0, 1e-9) / width_px
-        xticks, last = [], -np.inf
-        for centre, name, size in blocks:
-            if size >= min_x * 0.3 and centre - last >= min_x:
-                xticks.append((float(centre), _short(name, 13)))
-                last = centre
-        item.getAxis("bottom").setTicks([xticks, []])
+            item.getAxis("left").setTicks([pathway_ticks(names, y0, y1, height_px, numbered=True), []])
+            item.getAxis("bottom").setTicks([pathway_ticks(names, x0, x1, width_px, numbered=False), []])
+            return
+        if self._label_nodes(x0, x1, y0, y1):
+            return
+        starts, names = self._order.starts, self._order.names
+        # A row label needs ~10 px; along x a label needs its text width (~5 px a character).
+        item.getAxis("left").setTicks([block_ticks(starts, names, y0, y1, height_px, 10.0), []])
+        item.getAxis("bottom").setTicks([block_ticks(starts, names, x0, x1, width_px, 75.0, 13), []])
 
     def _label_nodes(self, x0: float, x1: float, y0: float, y1: float) -> bool:
         """Zoomed in far enough for a label per node (10 px a row; 60 px a column), name the nodes on
@@ -372,8 +382,9 @@ class HeatmapPane(QWidget):
         item.getAxis("left").setTicks([node_ticks(y0, y1, LABEL_CHARS), []])
         if max(vb.width(), 1.0) / max(x1 - x0, 1e-9) >= 60.0:
             item.getAxis("bottom").setTicks([node_ticks(x0, x1, 10), []])
-        else:
-            item.getAxis("bottom").setTicks([[], []])
+        else:  # columns too narrow for node names: their pathways
+            item.getAxis("bottom").setTicks([block_ticks(self._order.starts, self._order.names, x0, x1,
+                                                         max(vb.width(), 1.0), 75.0, 13), []])
         return True
 
     def highlight(self, node_id: str | None) -> None:

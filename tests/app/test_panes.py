@@ -102,6 +102,25 @@ def test_heatmap_genome_scale_is_rasterised(qtbot):
     vb.setRange(xRange=(col - 5, col + 5), yRange=(row - 5, row + 5), padding=0)
     labels = [text for _pos, text in pane.plot.getPlotItem().getAxis("left")._tickLevels[0]]
     assert g.node_names[att.edge_index[1, e]][:20] in " ".join(labels)
+    # Between ~40 and 1,200 nodes across the axes keep names (the pathways in view, even inside one
+    # long pathway), and the caption says how many nodes a cell holds at this zoom.
+    order = pane._order
+    big = int(np.argmax(np.diff(order.starts)))
+    mid = float(order.starts[big] + order.starts[big + 1]) / 2
+    vb.autoRange()
+    full = pane.info.text()
+    assert "one cell = " in full
+    for across in (40, 300, 800):
+        vb.setRange(xRange=(mid - across / 2, mid + across / 2), yRange=(mid - across / 2, mid + across / 2),
+                    padding=0)
+        for side in ("left", "bottom"):
+            labels = [t for _p, t in pane.plot.getPlotItem().getAxis(side)._tickLevels[0]]
+            assert labels, f"no {side} labels at {across} nodes across"
+        assert "every node pair has its own cell" in pane.info.text()
+    vb.setRange(xRange=(0, 1400), yRange=(0, 1400), padding=0)  # above 1,200 across: pooled, fewer nodes a cell
+    zoomed = float(pane.info.text().split("one cell = ")[1].split(" ")[0])
+    assert zoomed == pytest.approx(pane._shown_factor * pane._grid.nodes_per_pixel, abs=0.05)
+    assert zoomed < float(full.split("one cell = ")[1].split(" ")[0])
     # Zoomed out again: the overview alone.
     vb.autoRange()
     assert pane.detail_shown() is None and not pane.detail_bg.isVisible()
