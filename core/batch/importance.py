@@ -33,6 +33,9 @@ IMPORTANCE_PREFIX = "importance:"  # column of one chosen node's importance
 PATHWAY_PREFIX = "pathway_importance:"  # column of one pathway's summed importance
 TOP_NODE, TOP_VALUE = "top_node:", "top_importance:"  # + rank from 1: the node id and its importance
 PREDICTED = ("predicted_growth", "predicted_grows_probability")
+# Shipped weights travel as "shipped:<file name>" and are found on each worker in its own installation, so a
+# cluster's workers need not have the project at the same path as the machine that submits.
+SHIPPED = "shipped:"
 # trained_attention returns per-condition arrays of (N, H, C, C) cross attention: media go through it in
 # groups small enough that one group's arrays stay under this many bytes (iJO1366: ~30 media a group).
 GROUP_BYTES = 64 * 2**20
@@ -79,10 +82,18 @@ def check_node_ids(graph: "MetabolicGraph", node_ids: Sequence[str] | None) -> N
                          f"{shown} to report importances of")
 
 
-def resolve_weights(choice: str, graph: "MetabolicGraph") -> Path:
-    """The weights file ``choice`` ("auto": the shipped file whose card fits ``graph``) after
-    :func:`core.training.weights.load_predictor` accepted it for ``graph``; InputError otherwise."""
-    from core.training.weights import load_predictor, shipped_weights
+def weights_path(weights: str) -> Path:
+    """The file a WorkOptions.weights names: a path, or ``shipped:<name>`` in this installation's weights folder."""
+    from core.training.weights import weights_dir
+
+    return weights_dir() / weights[len(SHIPPED):] if weights.startswith(SHIPPED) else Path(weights)
+
+
+def resolve_weights(choice: str, graph: "MetabolicGraph") -> str:
+    """What the workers are to load for weights ``choice`` ("auto": the shipped file whose card fits
+    ``graph``), once :func:`core.training.weights.load_predictor` accepted it for ``graph`` (InputError
+    otherwise): ``shipped:<name>`` for a shipped file, else the file's absolute path."""
+    from core.training.weights import load_predictor, shipped_weights, weights_dir
 
     if choice.strip().lower() == "auto":
         path = shipped_weights(graph.node_ids)
@@ -92,7 +103,8 @@ def resolve_weights(choice: str, graph: "MetabolicGraph") -> Path:
     else:
         path = Path(choice)
     load_predictor(path, graph.node_ids)  # refuses another model's weights with one line
-    return path.resolve()
+    path = path.resolve()
+    return SHIPPED + path.name if path.parent == weights_dir().resolve() else str(path)
 
 
 # One graph per model source and one loaded predictor per weights file and graph, per process.
@@ -107,12 +119,12 @@ def cached_graph(model_source: str, model) -> "MetabolicGraph":
     return graph
 
 
-def cached_predictor(path: str | Path, graph: "MetabolicGraph"):
-    """``(predictor, card)`` of the weights at ``path`` for ``graph``, loaded once per process until the
-    file changes."""
+def cached_predictor(weights: str, graph: "MetabolicGraph"):
+    """``(predictor, card)`` of ``weights`` (a path or ``shipped:<name>``) for ``graph``, loaded once per
+    process until the file changes."""
     from core.training.weights import graph_fingerprint, load_predictor
 
-    path = Path(path)
+    path = weights_path(str(weights))
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:

@@ -351,12 +351,12 @@ def _model_options(model, options: WorkOptions) -> tuple[WorkOptions, str]:
     :func:`core.training.weights.load_predictor`, and that file's SHA-256 ("" without weights)."""
     if not options.weights:
         return options, ""
-    from core.batch.importance import check_node_ids, model_graph, resolve_weights
+    from core.batch.importance import check_node_ids, model_graph, resolve_weights, weights_path
 
     graph = model_graph(model)
-    path = resolve_weights(options.weights, graph)
+    weights = resolve_weights(options.weights, graph)
     check_node_ids(graph, options.importance_ids)
-    return replace(options, weights=str(path)), hashlib.sha256(path.read_bytes()).hexdigest()
+    return replace(options, weights=weights), hashlib.sha256(weights_path(weights).read_bytes()).hexdigest()
 
 
 def plan_batch(spec: BatchSpec, progress: Callable[[float, str], None] | None = None,

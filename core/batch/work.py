@@ -211,6 +211,6 @@ def run_chunk(model_source: str, media: Sequence[Condition], options: WorkOption
     start = time.perf_counter()
     graph = importance.cached_graph(model_source, model)
     predictor, card = importance.cached_predictor(options.weights, graph)
-    found = importance.media_importance(graph, predictor, card, options.weights, media, table.growth, table.status,
+    found = importance.media_importance(graph, predictor, card, importance.weights_path(options.weights), media, table.growth, table.status,
                                         options.importance_ids, options.top_nodes, options.pathway_importance)
     return replace(table, importances=found, seconds=table.seconds + time.perf_counter() - start)

@@ -224,5 +224,6 @@ def test_weights_columns_round_trip_through_the_cluster(tmp_path, dask_client, t
     growth = (out / GROWTH_CSV).read_text().splitlines()
     assert growth[0] == "model,source,medium,status,growth,grows,predicted_growth" and len(growth) == 8
     manifest = json.loads((out / MANIFEST).read_text())
-    assert manifest["models"][0]["weights"] == str(weights.resolve()) and manifest["models"][0]["weights_sha256"]
+    assert manifest["models"][0]["weights"] == "shipped:e_coli_core.safetensors"
+    assert manifest["models"][0]["weights_sha256"]
     assert manifest["options"]["weights"] == str(weights.resolve()) and "predicted_growth" in manifest["method"]

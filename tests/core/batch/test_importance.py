@@ -167,6 +167,12 @@ def test_weights_change_the_plan_key_and_are_in_the_chunk_options(tmp_path):
     plain = plan_batch(load_spec(csv))
     trained = plan_batch(load_spec(csv, {"weights": "auto"}))
     assert plain.chunks[0].options.weights is None and plain.models[0].weights == ""
-    assert trained.chunks[0].options.weights == str(SHIPPED.resolve())
+    # shipped weights travel by name: each worker finds them in its own installation
+    assert trained.chunks[0].options.weights == "shipped:e_coli_core.safetensors"
+    copy = tmp_path / "copy.safetensors"
+    shutil.copyfile(SHIPPED, copy)
+    assert plan_batch(load_spec(csv, {"weights": str(copy)})).chunks[0].options.weights == str(copy.resolve())
     assert trained.models[0].weights_sha256 and trained.key != plain.key
     assert plan_batch(load_spec(csv, {"weights": str(SHIPPED)})).key == trained.key  # auto found the same file
+    table = run_chunk("textbook", trained.chunks[0].media, trained.chunks[0].options)
+    assert table.importances.weights == "e_coli_core.safetensors" and table.importances.top_ids.shape == (2, 20)
