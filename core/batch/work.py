@@ -44,8 +44,9 @@ class WorkOptions:
     pfba: bool = False  # fluxes from parsimonious FBA (else the FBA solution's fluxes)
     flux_ids: tuple[str, ...] | None = ()  # reactions whose fluxes to return; None = every reaction; () = none
     time_limit: float = 2.0  # GLPK time limit per LP, seconds (optlang's GLPK takes whole seconds: rounded up)
-    # Trained weights (a safetensors file, core.training.weights): when set, each medium's predicted growth and
-    # attention importances too (core.batch.importance), limited to what follows so that a table stays small.
+    # Trained weights (a safetensors file's path, or shipped:<name> for one in resources/weights): when set, each
+    # medium's predicted growth and attention importances too (core.batch.importance), limited to what follows
+    # so that a table stays small.
     weights: str | None = None
     importance_ids: tuple[str, ...] | None = ()  # nodes whose importance to return; None = every node; () = none
     top_nodes: int = 0  # the N most important nodes of each medium (id and importance)
