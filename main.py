@@ -206,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--bottleneck", action="store_true",
                        help="the heads read the medium only through the read-out attention, so the attention carries the "
                             "prediction; trains on textbook-sized data (3,000 media), not on 400 media or iJO1366 (README)")
+    train.add_argument("--guided", action="store_true",
+                       help="fluxes are predicted from the medium alone and the read-out attention starts from each "
+                            "node's predicted flux; growth is read only through that attention (README)")
     train.add_argument("--hidden", type=int, default=128,
                        help="width of the medium tokens and the prediction heads (default: %(default)s)")
     train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")

@@ -51,7 +51,7 @@ def train_cli(args) -> int:
     _check(args)
     config = TrainConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, epochs=args.epochs,
                          batch=getattr(args, "batch", 64), hidden=getattr(args, "hidden", 128),
-                         bottleneck=getattr(args, "bottleneck", False),
+                         bottleneck=getattr(args, "bottleneck", False), guided=getattr(args, "guided", False),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)

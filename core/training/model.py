@@ -72,6 +72,8 @@ LINEAR_CAP = 50.0  # mmol/gDW/h: the linear feature saturates here (an "unlimite
 FLUX_SCALE = 1.0  # mmol/gDW/h inside the asinh
 ATOM_SCALE = 10.0  # atom counts are divided by this (glucose: C 0.6)
 LOG_VAR_BOUND = 1.0  # task log-variances stay in [-1, 1]: no task weighs more than e^2 = 7.4x another
+GUIDE_START = math.log(math.e - 1.0)  # softplus of this is 1: read-out weights start near each node's share of flux
+LEARNED_BOUND = 2.0  # guided read-out: the learned part of a node's score stays within ±2 (a factor of 7.4)
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
 
 
@@ -101,12 +103,12 @@ class MetabolicPredictor(nn.Module):
     def __init__(self, d_struct: int, n_nodes: int, reaction_nodes, exchange_nodes, d_model: int = 32,
                  heads: int = 4, layers: int = 2, readout_queries: int = 4, id_dim: int = 16,
                  hidden: int = 128, dropout: float = 0.0, uniform: bool = False, growth_scale: float = 1.0,
-                 flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False):
+                 flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False, guided: bool = False):
         super().__init__()
         self.spec = dict(d_struct=d_struct, n_nodes=n_nodes, d_model=d_model, heads=heads, layers=layers,
                          readout_queries=readout_queries, id_dim=id_dim, hidden=hidden, dropout=dropout,
                          uniform=uniform, growth_scale=float(growth_scale), flux_rank=flux_rank,
-                         bottleneck=bool(bottleneck),
+                         bottleneck=bool(bottleneck or guided), guided=bool(guided),
                          architecture="two-stream")
         self.register_buffer("reaction_nodes", torch.as_tensor(np.asarray(reaction_nodes), dtype=torch.long))
         self.register_buffer("exchange_nodes", torch.as_tensor(np.asarray(exchange_nodes), dtype=torch.long))
@@ -134,9 +136,13 @@ class MetabolicPredictor(nn.Module):
         self.key = nn.Linear(d_model, d_model)
         self.value = nn.Linear(d_model, d_model)
         pooled = readout_queries * d_model
-        heads_in = pooled if bottleneck else pooled + hidden
+        heads_in = pooled if self.spec["bottleneck"] else pooled + hidden
         self.growth_head = _mlp(heads_in, hidden, 2)
-        self.flux_medium = _mlp(heads_in, hidden, flux_rank)
+        # Guided: fluxes come from the medium context alone, and the read-out is biased towards the nodes they
+        # make active, so the attention starts where the predicted flux goes.
+        self.flux_medium = _mlp(hidden if guided else heads_in, hidden, flux_rank)
+        if guided:  # the weight of predicted activity in the read-out scores (softplus of it)
+            self.guide = nn.Parameter(torch.zeros(()))
         self.flux_reaction = nn.Sequential(nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, flux_rank))
         # A free factor per reaction beside the one read from its embedding (as an MLP's output layer has).
         self.flux_free = nn.Parameter(torch.zeros(self.n_reactions, flux_rank))
@@ -151,7 +157,7 @@ class MetabolicPredictor(nn.Module):
         return cls(int(s["d_struct"]), int(s["n_nodes"]), reaction_nodes, exchange_nodes, int(s["d_model"]),
                    int(s["heads"]), int(s["layers"]), int(s["readout_queries"]), int(s["id_dim"]), int(s["hidden"]),
                    float(s["dropout"]), bool(s["uniform"]), float(s["growth_scale"]), int(s["flux_rank"]),
-                   bottleneck=bool(s.get("bottleneck", False)))
+                   bottleneck=bool(s.get("bottleneck", False)), guided=bool(s.get("guided", False)))
         # exchange_elements is a buffer: load_state_dict fills it from the file.
 
     def reset_parameters(self) -> None:
@@ -166,6 +172,8 @@ class MetabolicPredictor(nn.Module):
         nn.init.zeros_(self.flux_bias)
         nn.init.zeros_(self.flux_free)
         nn.init.zeros_(self.log_vars)
+        if self.spec["guided"]:
+            nn.init.constant_(self.guide, GUIDE_START)
 
     @property
     def n_reactions(self) -> int:
@@ -197,8 +205,15 @@ class MetabolicPredictor(nn.Module):
         tokens = self.token(torch.cat([h[ex][xi], self.exchange_identity.weight[xi], med[ci, xi], atoms, supply],
                                       dim=1))  # [T, hidden]
         context = self.context(tokens.new_zeros((c, tokens.shape[1])).index_add(0, ci, tokens))  # [C, hidden]
+        g = self.flux_reaction(h[self.reaction_nodes]) + self.flux_free  # [R, K]
+        guided = self.spec.get("guided", False)
         queries = self.query(context).view(c, -1, d)  # [C, P, D]
         scores = torch.einsum("nd,cpd->cnp", self.key(h), queries) / math.sqrt(d)  # [C, N, P]
+        if guided:
+            # What was learned can re-weigh a node by at most e^±LEARNED_BOUND; the predicted activity sets the rest.
+            flux = self._flux(self.flux_medium(context), g)
+            scores = LEARNED_BOUND * torch.tanh(scores / LEARNED_BOUND) \
+                + F.softplus(self.guide) * self._activity(flux.detach(), graph).unsqueeze(-1)
         if masked is not None:
             scores = scores.masked_fill(masked.unsqueeze(-1), float("-inf"))
         readout = torch.softmax(scores, dim=1)  # [C, N, P]
@@ -209,14 +224,31 @@ class MetabolicPredictor(nn.Module):
         # Bounded: at most GROWTH_CEILING x the training set's 95th percentile, so a medium unlike any seen
         # in training cannot get an absurd growth rate.
         growth = torch.sigmoid(out[:, 0]) * (GROWTH_CEILING * self.spec["growth_scale"])
-        g = self.flux_reaction(h[self.reaction_nodes]) + self.flux_free  # [R, K]
-        u = self.flux_medium(summary)  # [C, K]
-        flux = u @ g.t() / math.sqrt(g.shape[1]) + self.flux_bias  # [C, R]
+        if not guided:
+            flux = self._flux(self.flux_medium(summary), g)
         importance = readout.mean(-1)  # [C, N]
         if weights is not None:
             weights = [w.expand(-1, c, -1) for w in weights]  # L x [E, C, H]
         embeddings = h.unsqueeze(0).expand(c, -1, -1)
         return PredictorOutput(growth, out[:, 1], flux, importance, readout, embeddings, weights)
+
+    def _flux(self, medium_factor: torch.Tensor, reaction_factor: torch.Tensor) -> torch.Tensor:
+        """(C, R) asinh-scaled fluxes: the low-rank product of (C, K) medium and (R, K) reaction factors."""
+        return medium_factor @ reaction_factor.t() / math.sqrt(reaction_factor.shape[1]) + self.flux_bias
+
+    def _activity(self, flux: torch.Tensor, graph: AttentionGraph) -> torch.Tensor:
+        """(C, N) predicted activity of every node, asinh-scaled: |flux| of a reaction, and for a metabolite
+        half the sum of |coefficient x flux| over the reactions it takes part in (its turnover)."""
+        c = flux.shape[0]
+        act = flux.new_zeros((c, self.spec["n_nodes"]))
+        act[:, self.reaction_nodes] = flux.abs()
+        src, dst = graph.edge_index
+        types = graph.node_types
+        into_met = (types[src] == 1) & (types[dst] == 0) & (graph.hops == 1)  # reaction -> metabolite edges
+        s_, d_ = src[into_met], dst[into_met]
+        moved = torch.sinh(act[:, s_]) * torch.exp(graph.log_coef[into_met])  # [C, E'] mmol/gDW/h
+        turnover = act.new_zeros((c, act.shape[1])).index_add(1, d_, moved) * 0.5
+        return torch.where(types == 0, torch.asinh(turnover), act)
 
     def loss(self, out: PredictorOutput, growth: torch.Tensor, grows: torch.Tensor, flux: torch.Tensor,
              flux_weight: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:

@@ -45,6 +45,7 @@ class TrainConfig:
     threads: int = 1  # 2 threads ran slower than 1 whenever the other core was busy
     uniform: bool = False  # the no-attention baseline
     bottleneck: bool = False  # the heads read the medium only through the read-out attention (see model.py)
+    guided: bool = False  # fluxes from the medium alone; the read-out is biased towards their predicted activity
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -130,7 +131,8 @@ def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: f
         return MetabolicPredictor(inputs.structure.shape[1], len(inputs.node_ids), inputs.reaction_nodes,
                                   inputs.exchange_nodes, config.d_model, config.heads, config.layers,
                                   config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
-                                  growth_scale, config.flux_rank, inputs.exchange_elements, config.bottleneck)
+                                  growth_scale, config.flux_rank, inputs.exchange_elements, config.bottleneck,
+                                  config.guided)
 
 
 def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):

@@ -86,4 +86,4 @@ def _config_like(config, spec: dict):
     return replace(config, d_model=int(spec["d_model"]), heads=int(spec["heads"]), layers=int(spec["layers"]),
                    readout_queries=int(spec["readout_queries"]), id_dim=int(spec["id_dim"]),
                    hidden=int(spec["hidden"]), flux_rank=int(spec["flux_rank"]), uniform=bool(spec["uniform"]),
-                   bottleneck=bool(spec.get("bottleneck", False)))
+                   bottleneck=bool(spec.get("bottleneck", False)), guided=bool(spec.get("guided", False)))
