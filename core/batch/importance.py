@@ -1,7 +1,8 @@
 """Attention importances of trained weights for a chunk of media: the optional part of the unit of work.
 
 When :class:`core.batch.work.WorkOptions` names a weights file, each medium of a chunk also goes through
-the trained model (:func:`core.training.inference.trained_attention`, the same call a single run makes),
+the trained model (:func:`core.training.inference.trained_predictions`, the forward pass a single run makes,
+without the per-edge arrays only the panes need),
 and the chunk's table gains the model's predicted growth beside FBA's and, to keep the table small, only
 the importances asked for: chosen node ids, the top N nodes per medium, and/or the total per pathway.
 
@@ -36,9 +37,8 @@ PREDICTED = ("predicted_growth", "predicted_grows_probability")
 # Shipped weights travel as "shipped:<file name>" and are found on each worker in its own installation, so a
 # cluster's workers need not have the project at the same path as the machine that submits.
 SHIPPED = "shipped:"
-# trained_attention returns per-condition arrays of (N, H, C, C) cross attention: media go through it in
-# groups small enough that one group's arrays stay under this many bytes (iJO1366: ~30 media a group).
-GROUP_BYTES = 64 * 2**20
+# Media per forward pass: the read-out is (C, N, P) floats, 9 MB for 64 iJO1366 media with 8 queries.
+GROUP_MEDIA = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,39 +138,32 @@ def cached_predictor(weights: str, graph: "MetabolicGraph"):
     return hit
 
 
-def _group_size(n_nodes: int, heads: int) -> int:
-    return max(1, int(np.sqrt(GROUP_BYTES / (4.0 * max(n_nodes, 1) * max(heads, 1)))))
-
-
 def media_importance(graph: "MetabolicGraph", predictor, card: dict, path: str | Path, media: Sequence[Condition],
                      growth: np.ndarray, status: Sequence[str], node_ids: tuple[str, ...] | None = (),
                      top: int = 0, pathways: bool = False) -> Importances:
     """Predictions and importances of ``predictor`` (with its ``card``, from ``path``) for each medium.
 
-    ``growth`` / ``status``: FBA's, shown beside the prediction by ``trained_attention`` (the model does not
-    read them). ``node_ids``: nodes whose importance to return (None: every node); ``top``: the T most
+    ``growth`` / ``status``: FBA's (kept in the signature for callers; the model never reads them). ``node_ids``: nodes whose importance to return (None: every node); ``top``: the T most
     important nodes per medium; ``pathways``: importance summed per primary pathway.
     """
-    from core.conditions import ConditionResult
-    from core.training.inference import trained_attention
+    from core.attention.attention_graph import build_attention_graph
+    from core.training.inference import trained_predictions
 
     m, n = len(media), graph.n_nodes
     if m == 0:
         raise InputError("no media given to the trained model")
     ids = tuple(graph.node_ids) if node_ids is None else tuple(node_ids)
     check_node_ids(graph, ids)
-    results = [ConditionResult(condition=c, growth_rate=float(g), status=s, objective_id="", reaction_ids=(),
-                               fluxes=np.zeros(0)) for c, g, s in zip(media, growth, status)]
     importance = np.zeros((m, n), dtype=np.float32)  # [M, N]
     predicted = np.zeros(m)
     probability = np.zeros(m)
-    size = _group_size(n, int(predictor.spec["heads"]))
-    for start in range(0, m, size):
-        part = results[start:start + size]
-        attention = trained_attention(graph, part, predictor, card)
-        importance[start:start + len(part)] = attention.importance  # [C, N]
-        predicted[start:start + len(part)] = attention.prediction["predicted_growth"]
-        probability[start:start + len(part)] = attention.prediction["grows_probability"]
+    agraph = build_attention_graph(graph, 1, 50)
+    for start in range(0, m, GROUP_MEDIA):
+        part = list(media[start:start + GROUP_MEDIA])
+        out = trained_predictions(graph, part, predictor, agraph)
+        importance[start:start + len(part)] = out["importance"]  # [C, N]
+        predicted[start:start + len(part)] = out["predicted_growth"]
+        probability[start:start + len(part)] = out["grows_probability"]
     cols = np.array([graph.index[nid] for nid in ids], dtype=np.int64)  # [K]
     t = min(max(int(top), 0), n)
     order = np.argsort(-importance, axis=1, kind="stable")[:, :t]  # [M, T]

@@ -23,6 +23,26 @@ from core.attention.result import AttentionConfig, AttentionResult
 from core.errors import InputError
 
 
+def trained_predictions(graph, media: Sequence, model, agraph=None) -> dict[str, np.ndarray]:
+    """What trained weights ``model`` say about each medium, without the per-edge and cross-attention arrays
+    a run's panes need (a batch keeps only these): ``importance`` (C, N) float32, rows sum to 1;
+    ``predicted_growth`` (C,) 1/h; ``grows_probability`` (C,). ``media``: Conditions (their bounds only)."""
+    from core.attention.attention_graph import build_attention_graph
+    from core.attention.features import structural_features
+    from core.training.model import exchange_index, medium_features
+
+    if not media:
+        raise InputError("no media given to the trained model")
+    structure, _names = structural_features(graph)
+    medium = medium_features(graph, list(media), exchange_index(graph))
+    agraph = build_attention_graph(graph, 1, 50) if agraph is None else agraph
+    with torch.no_grad():
+        out = model(torch.from_numpy(structure), torch.from_numpy(medium), agraph)
+    return {"importance": out.importance.numpy().astype(np.float32),
+            "predicted_growth": out.growth.numpy().astype(np.float64),
+            "grows_probability": torch.sigmoid(out.grows_logit).numpy().astype(np.float64)}
+
+
 def trained_attention(graph, condition_results: Sequence, model, card: dict) -> AttentionResult:
     """Attention and predictions of trained weights ``model`` (with its ``card``) on ``graph``."""
     from core.attention.attention_graph import build_attention_graph
