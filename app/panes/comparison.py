@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
 
+from app.panes.shift_view import ShiftView
 from app.plain import literal, plain_label
 from app.tables import Column, FilterTable
 from core.conditions import growth_arrays
@@ -41,9 +42,12 @@ class ComparisonPane(QWidget):
         self.top_table = FilterTable()
         self.shift_table = FilterTable()
         self.pathway_table = FilterTable()
+        self.shift_chart = ShiftView(self)  # the picture first: the tables hold the numbers behind it
         for t in (self.top_table, self.shift_table):
             t.node_activated.connect(self.node_clicked)
+        self.shift_chart.node_clicked.connect(self.node_clicked)
         self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.shift_chart, "Shift chart")
         self.tabs.addTab(self.top_table, "Top nodes")
         self.tabs.addTab(self.shift_table, "Biggest shifts")
         self.tabs.addTab(self.pathway_table, "Pathway shifts")
@@ -164,10 +168,12 @@ class ComparisonPane(QWidget):
         r = self.result
         comparison = r.analysis.conditions if r is not None and r.analysis is not None else None
         pair = self.pair.currentIndex()
+        self.shift_chart.set_comparison(comparison, pair)
+        shifts_tab = self.tabs.indexOf(self.shift_table)
         if comparison is None or pair < 0:
             self.shift_table.set_columns([])
             self.pathway_table.set_columns([])
-            self.tabs.setTabText(1, "Biggest shifts")
+            self.tabs.setTabText(shifts_tab, "Biggest shifts")
             return
         a, b = (int(v) for v in comparison.pairs[pair])
         na, nb = comparison.condition_names[a], comparison.condition_names[b]
@@ -189,7 +195,7 @@ class ComparisonPane(QWidget):
             Column("difference", [x["difference"] for x in prow]),
             Column("log2 fold change", [x["log2_fold_change"] for x in prow], digits=3),
         ])
-        self.tabs.setTabText(1, f"Biggest shifts ({nb} − {na})")
+        self.tabs.setTabText(shifts_tab, f"Biggest shifts ({nb} − {na})")
 
     def highlight(self, node_id: str | None) -> None:
         for t in (self.top_table, self.shift_table):

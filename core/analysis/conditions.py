@@ -70,6 +70,13 @@ class ConditionComparison:
         return self.labels.table(order, importance_a=self.importance[a], importance_b=self.importance[b],
                                  difference=self.difference[pair], log2_fold_change=self.log2_fold_change[pair])
 
+    def movers(self, pair: int, level: str = "nodes", k: int | None = None, floor: float | None = None):
+        """The biggest movers of ``pair`` by relative change with a floor, over nodes or pathways
+        (:func:`core.analysis.shifts.shift_ranking`): what the window's shift chart draws."""
+        from core.analysis.shifts import shift_ranking
+
+        return shift_ranking(self, pair, level=level, k=self.top_k if k is None else k, floor=floor)
+
     def shifted_pathways(self, pair: int, k: int | None = None) -> list[dict]:
         k = self.top_k if k is None else k
         a, b = self.pairs[pair]

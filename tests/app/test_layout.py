@@ -109,7 +109,8 @@ def test_tables_show_values_beside_a_compact_name_at_laptop_size(qtbot, fresh_se
     """Biggest shifts, Top nodes, Centrality and Clustering: the name, then the values in view without
     scrolling sideways; the id in the name's tooltip and in a narrow last column."""
     w = shown_with_result(qtbot, fresh_settings, textbook_result, (1366, 768))
-    tables = {"shifts": (w.comparison, w.comparison.shift_table, 1), "top": (w.comparison, w.comparison.top_table, 0),
+    tables = {"shifts": (w.comparison, w.comparison.shift_table, w.comparison.tabs.indexOf(w.comparison.shift_table)),
+              "top": (w.comparison, w.comparison.top_table, w.comparison.tabs.indexOf(w.comparison.top_table)),
               "centrality": (w.tables, w.tables.tables["centrality"], 0),
               "clustering": (w.tables, w.tables.tables["clustering"], 2)}
     for name, (pane, table, tab) in tables.items():

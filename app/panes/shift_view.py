@@ -1,0 +1,269 @@
+"""The condition-shift chart (a tab of the comparison pane): which nodes or pathways move most from one
+condition to the other, ranked by relative change with a floor (:mod:`core.analysis.shifts`), as
+labelled bars or as a volcano-style plot of relative change against importance.
+
+* Bars: the biggest movers, biggest first, named on the left; red grows in the second condition,
+  blue shrinks; the bar's length is the relative change in log2 units (1 = doubles).
+* Volcano: every node (pathway) at (relative change, importance where it holds most, in times the
+  average node's share, log scale); grey below the floor (not ranked); the biggest movers named,
+  labels placed so that they do not overlap.
+
+Everything drawn comes from the ``ShiftRanking`` the comparison result gives; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.plain import literal, plain_label
+from core.views.style import shorten
+
+UP_RGB = (196, 78, 82)  # grows in the second condition
+DOWN_RGB = (76, 114, 176)  # shrinks
+BELOW_FLOOR_RGB = (200, 200, 200)
+SHOWN = 15  # movers drawn as bars / labelled in the volcano
+LABEL_CHARS = 28
+LABEL_FONT = QFont("Sans", 8)
+
+
+def place_labels(anchors_px: np.ndarray, widths_px: np.ndarray, height_px: float,
+                 bounds_px: tuple[float, float, float, float]) -> list[tuple[float, float] | None]:
+    """Greedy label placement: for each anchor (in the order given, most important first) the first of
+    a few offsets (right, left, above, below, further out) whose box overlaps no label placed before and
+    stays inside ``bounds_px`` (x0, y0, x1, y1; y down); None when none fits. Returns the boxes' top-left
+    corners in pixels."""
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float] | None] = []
+    x_lo, y_lo, x_hi, y_hi = bounds_px
+    for (x, y), w in zip(np.asarray(anchors_px, dtype=float), np.asarray(widths_px, dtype=float)):
+        h = height_px
+        choice = None
+        for dx, dy in ((6, -h / 2), (-w - 6, -h / 2), (-w / 2, -h - 4), (-w / 2, 4), (6, -h - 6), (6, 6),
+                       (-w - 6, -h - 6), (-w - 6, 6), (-w / 2, -2 * h - 6), (-w / 2, h + 6)):
+            box = (x + dx, y + dy, x + dx + w, y + dy + h)
+            if box[0] < x_lo or box[2] > x_hi or box[1] < y_lo or box[3] > y_hi:
+                continue
+            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                continue
+            choice = box
+            break
+        if choice is None:
+            out.append(None)
+        else:
+            placed.append(choice)
+            out.append((choice[0], choice[1]))
+    return out
+
+
+class ShiftView(QWidget):
+    """Bars or volcano of one :class:`core.analysis.shifts.ShiftRanking`; clicking a node selects it."""
+
+    node_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.comparison = None
+        self.pair = -1
+        self.ranking = None
+        self._labels: list[pg.TextItem] = []  # the volcano's names, made once and reused
+        self.level = QComboBox(self)
+        self.level.addItems(["nodes", "pathways"])
+        self.level.setToolTip("rank single nodes, or pathways (the summed importance of their nodes)")
+        self.chart = QComboBox(self)
+        self.chart.addItems(["bars", "volcano"])
+        self.chart.setToolTip("bars: the biggest movers; volcano: every node's relative change against its "
+                              "importance, the biggest movers named")
+        for box in (self.level, self.chart):
+            box.currentIndexChanged.connect(lambda _i: self.redraw())
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        row.addWidget(self.level)
+        row.addWidget(self.chart)
+        row.addStretch(1)
+        self.plot = pg.PlotWidget(self)
+        self.plot.setBackground("w")
+        self.plot.setMinimumSize(60, 40)  # no taller a minimum than the tables beside it: the pane fits a laptop
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setStyle(tickFont=QFont("Sans", 8))
+            axis.setPen(pg.mkPen("#555"))
+            axis.setTextPen(pg.mkPen("#222"))
+            axis.enableAutoSIPrefix(False)  # log2 units and "× average share": no "(x0.001)"
+        item.hideButtons()
+        self.note = plain_label(QLabel("No results yet.", self))
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color:#444")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.note)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        item.getViewBox().sigResized.connect(lambda *_: self._place_volcano_labels())
+        # Every item is made once and only given new data: pyqtgraph items removed and freed while a
+        # view still referenced them crashed the interpreter at exit.
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.7, pen=None)
+        self.scatter = pg.ScatterPlotItem(hoverable=True)
+        self.scatter.sigClicked.connect(self._point_clicked)
+        self.zero_line = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#999"))
+        self.floor_line = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
+        self.floor_text = pg.TextItem("floor", color=(110, 110, 110), anchor=(0, 1))
+        for it in (self.bars, self.scatter, self.zero_line, self.floor_line, self.floor_text):
+            item.addItem(it)
+        for _ in range(SHOWN):
+            label = pg.TextItem("", color=(20, 20, 20), anchor=(0, 0))
+            label.setFont(LABEL_FONT)
+            label.index = -1
+            label.setVisible(False)
+            item.addItem(label)
+            self._labels.append(label)
+        self._show(bars=False, volcano=False)
+
+    def set_comparison(self, comparison, pair: int) -> None:
+        self.comparison, self.pair = comparison, pair
+        self.redraw()
+
+    def _show(self, bars: bool, volcano: bool) -> None:
+        self.bars.setVisible(bars)
+        self.zero_line.setVisible(bars or volcano)
+        for it in (self.scatter, self.floor_line, self.floor_text):
+            it.setVisible(volcano)
+        for label in self._labels:
+            label.setVisible(False)
+
+    def redraw(self) -> None:
+        self._show(bars=False, volcano=False)
+        c = self.comparison
+        if c is None or self.pair < 0 or self.pair >= len(c.pairs):
+            self.ranking = None
+            self.note.setText("No results yet." if c is None else "Only one condition: nothing to compare.")
+            return
+        level = self.level.currentText()
+        self.ranking = r = c.movers(self.pair, level=level, k=SHOWN)
+        if self.chart.currentIndex() == 0:
+            self._draw_bars(r)
+        else:
+            self._draw_volcano(r)
+        what = "nodes" if level == "nodes" else "pathways"
+        # Short under the chart (the pane must fit a laptop's third of the screen); the rest in the tooltip.
+        self.note.setText(f"{len(r.ranked)} {what} whose share of attention changes most relative to their size; "
+                          f"red: more in {r.condition_b}, blue: less.")
+        self.note.setToolTip(literal(
+            f"Relative change = log2(({r.condition_b} + floor) / ({r.condition_a} + floor)): 1 = doubles, -1 = halves. "
+            f"The floor is {r.floor * len(r.names):.2g} × the average {what[:-1]}'s share of attention; {what} below "
+            f"it in both conditions are not ranked (grey in the volcano), so hubs that move a little do not crowd "
+            f"out smaller parts that change a lot, and {what} with almost no attention do not top the list."))
+
+    def _axis_label(self, r) -> str:
+        return f"relative change, log2 ({r.condition_b} vs {r.condition_a})"
+
+    def _draw_bars(self, r) -> None:
+        item = self.plot.getPlotItem()
+        item.setAspectLocked(False)
+        k = len(r.ranked)
+        change = r.relative_change[r.ranked]
+        y = np.arange(k, dtype=float)
+        brushes = [pg.mkBrush(*(UP_RGB if v > 0 else DOWN_RGB)) for v in change]
+        self.bars.setOpts(x0=np.zeros(k), y=y, width=change, height=0.7, brushes=brushes, pen=None)
+        self._show(bars=True, volcano=False)
+        item.invertY(True)
+        names = [shorten(r.names[i], LABEL_CHARS) for i in r.ranked]
+        item.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)], []])
+        item.getAxis("bottom").setTicks(None)
+        item.setLabel("bottom", self._axis_label(r))
+        item.setLabel("left", "")
+        width = max(float(np.abs(change).max()) if k else 1.0, 0.1)
+        item.setXRange(-width * 1.05 if (change < 0).any() else -width * 0.05,
+                       width * 1.05 if (change > 0).any() else width * 0.05, padding=0)
+        item.setYRange(-0.6, max(k, 1) - 0.4, padding=0)
+        item.setMouseEnabled(x=False, y=False)
+        self.plot.setToolTip("")
+
+    def _draw_volcano(self, r) -> None:
+        item = self.plot.getPlotItem()
+        item.invertY(False)
+        item.setMouseEnabled(x=True, y=True)
+        m = len(r.names)
+        times = np.maximum(r.importance * m, 1e-6)  # times the average item's share
+        y = np.log10(times)
+        x = r.relative_change
+        ranked = set(r.ranked.tolist())
+        colour = [BELOW_FLOOR_RGB if not r.above_floor[i] else (UP_RGB if x[i] > 0 else DOWN_RGB) for i in range(m)]
+        sizes = np.where([i in ranked for i in range(m)], 10.0, 6.0)
+        self.scatter.setData(x=x, y=y, size=sizes, brush=[pg.mkBrush(*c, 200) for c in colour],
+                             pen=pg.mkPen(255, 255, 255, 120), data=np.arange(m))
+        floor_y = float(np.log10(max(r.floor * m, 1e-6)))
+        self.floor_line.setValue(floor_y)
+        self._show(bars=False, volcano=True)
+        item.getAxis("left").setTicks([[(float(k), f"{10.0 ** k:g}") for k in range(int(np.floor(y.min())),
+                                                                                      int(np.ceil(y.max())) + 1)], []])
+        item.getAxis("bottom").setTicks(None)
+        item.setLabel("left", "importance (× average share)")
+        item.setLabel("bottom", self._axis_label(r))
+        for label, i in zip(self._labels, r.ranked):
+            label.setText(shorten(r.names[i], LABEL_CHARS))
+            label.index = int(i)
+        for label in self._labels[len(r.ranked):]:
+            label.index = -1
+        spread = max(float(np.abs(x).max()) if m else 1.0, 0.1)
+        item.setXRange(-spread * 1.1, spread * 1.1, padding=0)
+        self.floor_text.setPos(-spread * 1.05, floor_y)
+        item.setYRange(float(y.min()) - 0.1, float(y.max()) + 0.25, padding=0)
+        self._place_volcano_labels()
+
+    def _place_volcano_labels(self) -> None:
+        """Put the movers' names beside their points without overlaps (in pixels, so again on resize)."""
+        r = self.ranking
+        labels = [lab for lab in self._labels if lab.index >= 0]
+        if r is None or self.chart.currentIndex() != 1 or not labels:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        m = len(r.names)
+        anchors, widths, height = [], [], 0.0
+        for label in labels:
+            i = label.index
+            p = vb.mapViewToScene(pg.Point(float(r.relative_change[i]), float(np.log10(max(r.importance[i] * m, 1e-6)))))
+            anchors.append((p.x(), p.y()))
+            box = label.textItem.boundingRect()  # in pixels: a TextItem ignores the view's scaling
+            widths.append(box.width() + 1)
+            height = max(height, box.height() + 1)
+        rect = vb.sceneBoundingRect()
+        spots = place_labels(np.array(anchors), np.array(widths), height,
+                             (rect.left(), rect.top(), rect.right(), rect.bottom()))
+        for label, spot in zip(labels, spots):
+            label.setVisible(spot is not None)
+            if spot is not None:
+                label.setPos(vb.mapSceneToView(pg.Point(*spot)))
+
+    def labelled(self) -> list[str]:
+        """Names written on the chart now (bars: the axis; volcano: the visible labels)."""
+        if self.chart.currentIndex() == 0:
+            return [t for _p, t in self.plot.getPlotItem().getAxis("left")._tickLevels[0]]
+        return [lab.textItem.toPlainText() for lab in self._labels if lab.index >= 0 and lab.isVisible()]
+
+    def _point_clicked(self, _scatter, points, *_args) -> None:
+        r = self.ranking
+        if r is not None and len(points) and r.level == "nodes":
+            self.node_clicked.emit(r.ids[int(points[0].data())])
+
+    def _clicked(self, event) -> None:
+        """A click on a bar selects its node."""
+        r = self.ranking
+        if r is None or r.level != "nodes" or self.chart.currentIndex() != 0 or event.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        self.click_bar(p.y())
+
+    def click_bar(self, y: float) -> str | None:
+        r = self.ranking
+        k = int(round(y))
+        if r is None or r.level != "nodes" or not 0 <= k < len(r.ranked):
+            return None
+        node = r.ids[int(r.ranked[k])]
+        self.node_clicked.emit(node)
+        return node
