@@ -44,9 +44,19 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Flux R² (variance-weighted)"] + [_f(m.get("flux_r2")) for _, m in cols],
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
-    out += ["**Where the medium enters.** Importance is the attention the model's read-out pays to each node "
-            "for this medium: the medium decides where it looks. How much the prediction depends on what it "
-            "reads there is measured below (is the attention faithful?). The graph-attention layers below it learned how the network is wired and are the same "
+    if card.get("predictor", {}).get("guided"):
+        where = ("**Where the medium enters.** The model first predicts every reaction's flux from the medium. Its "
+                 "read-out then looks at the network: a node's score is its predicted activity (the predicted flux of "
+                 "a reaction, the turnover of a metabolite) plus a learned part that can raise or lower a node by "
+                 "at most 7.4×. Importance is the share of that read-out each node gets, and growth is predicted "
+                 "from what the read-out picks up and nothing else, so importance is where the prediction comes "
+                 "from. Because it starts from predicted flux, importance leans towards busy reactions (respiration, "
+                 "ATP synthase, glycolysis) and a shift between media largely follows the predicted change in flux. ")
+    else:
+        where = ("**Where the medium enters.** Importance is the attention the model's read-out pays to each node "
+                 "for this medium: the medium decides where it looks. How much the prediction depends on what it "
+                 "reads there is measured below (is the attention faithful?). ")
+    out += [where + "The graph-attention layers below it learned how the network is wired and are the same "
             "for every medium, so edge-level attention (the heatmap) does not differ between conditions; "
             "importance and shifts do. The model reads one medium at a time, so it has no cross-condition "
             "attention: in the section on how conditions draw on each other, each condition draws only on "

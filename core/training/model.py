@@ -73,6 +73,7 @@ FLUX_SCALE = 1.0  # mmol/gDW/h inside the asinh
 ATOM_SCALE = 10.0  # atom counts are divided by this (glucose: C 0.6)
 LOG_VAR_BOUND = 1.0  # task log-variances stay in [-1, 1]: no task weighs more than e^2 = 7.4x another
 GUIDE_START = math.log(math.e - 1.0)  # softplus of this is 1: read-out weights start near each node's share of flux
+LSE_SCALE = 10.0  # the read-out's log normaliser (about 8 on a 4,335-node network at rest) is divided by this
 LEARNED_BOUND = 2.0  # guided read-out: the learned part of a node's score stays within ±2 (a factor of 7.4)
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
 
@@ -137,6 +138,8 @@ class MetabolicPredictor(nn.Module):
         self.value = nn.Linear(d_model, d_model)
         pooled = readout_queries * d_model
         heads_in = pooled if self.spec["bottleneck"] else pooled + hidden
+        if guided:  # + the read-out's log normaliser per query: how much activity it saw, which a weighted mean loses
+            heads_in += readout_queries
         self.growth_head = _mlp(heads_in, hidden, 2)
         # Guided: fluxes come from the medium context alone, and the read-out is biased towards the nodes they
         # make active, so the attention starts where the predicted flux goes.
@@ -220,6 +223,8 @@ class MetabolicPredictor(nn.Module):
         pooled = torch.einsum("cnp,nd->cpd", readout, self.value(h)).flatten(1)  # [C, P*D]
         # Bottleneck: the heads see the medium only through what the read-out attention picks from the network.
         summary = pooled if self.spec["bottleneck"] else torch.cat([pooled, context], dim=1)
+        if guided:
+            summary = torch.cat([summary, torch.logsumexp(scores, dim=1) / LSE_SCALE], dim=1)  # + [C, P]
         out = self.growth_head(summary)  # [C, 2]
         # Bounded: at most GROWTH_CEILING x the training set's 95th percentile, so a medium unlike any seen
         # in training cannot get an absurd growth rate.
