@@ -7,7 +7,7 @@ data, same seed, so the same numbers) as separate processes and merges them into
     python benchmarks/card_parts.py uniform  --weights W --data D --out parts/uniform.json
     python benchmarks/card_parts.py leave-out EX_gal_e --weights W --data D --out parts/gal.json
     python benchmarks/card_parts.py faithfulness --weights W --data D --out parts/faith.json
-    python benchmarks/card_parts.py seed 1 --weights W --data D --out parts/seed1.json
+    python benchmarks/card_parts.py seed 1 --weights W --data D --out parts/seed1.json [--other W1]
     python benchmarks/card_parts.py merge parts/*.json --weights W
 
 ``seed`` trains the same model with another seed and measures whether glucose -> acetate importance shifts
@@ -63,6 +63,8 @@ def main(argv=None) -> int:
     p.add_argument("--weights", type=Path, required=True)
     p.add_argument("--data", type=Path)
     p.add_argument("--out", type=Path)
+    p.add_argument("--other", type=Path,
+                   help="seed: weights already trained with that seed (same data and settings) instead of training")
     args = p.parse_args(argv)
     if args.part == "merge":
         return _merge(args.weights, [Path(a) for a in args.arg])
@@ -91,12 +93,34 @@ def main(argv=None) -> int:
         presets = [c for c in resolve_presets(loaded.model).values() if not isinstance(c, str)]
         part = {"faithfulness": faithfulness(model, graph, loaded.model, inputs, presets, deletions=True)}
     else:  # seed
+        from core.analysis.shifts import DEFAULT_FLOOR, rank_by_relative_change
+
         seed = int(args.arg[0])
-        other, _ = train_predictor(inputs, data, train, replace(config, seed=seed))
+        if args.other:  # a state dict with its network settings as metadata "spec" (no card)
+            from safetensors import safe_open
+            from safetensors.torch import load_file
+
+            from core.training.model import MetabolicPredictor
+
+            state = load_file(args.other)
+            with safe_open(args.other, "pt") as f:
+                spec = json.loads(f.metadata()["spec"])
+            if int(spec["n_nodes"]) != graph.n_nodes or spec != {**spec, **{k: model.spec[k] for k in spec
+                                                                            if k != "growth_scale"}}:
+                raise SystemExit(f"{args.other} has other network settings than {args.weights}")
+            other = MetabolicPredictor.from_spec(spec, state["reaction_nodes"], state["exchange_nodes"])
+            other.load_state_dict(state)
+            other.eval()
+        else:
+            other, _ = train_predictor(inputs, data, train, replace(config, seed=seed))
         a = _shift(graph, model, card, loaded)
         b = _shift(graph, other, card, loaded)
         shift_a, shift_b = a[1] - a[0], b[1] - b[0]
+        # The app's shift view ranks by relative change with a floor (core.analysis.shifts): compare that too.
+        floor = DEFAULT_FLOOR / a.shape[1]
+        rel_a, rel_b = (rank_by_relative_change(x[0], x[1], floor, 0)[0] for x in (a, b))
         part = {"seed_stability": {
+            "relative_shift_correlation": float(np.corrcoef(rel_a, rel_b)[0, 1]),
             "seeds": [int(config.seed), seed], "held_out_other_seed": model_scores(other, inputs, test),
             "shift_correlation": float(np.corrcoef(shift_a, shift_b)[0, 1]),
             "shift_over_seed_noise": float(np.mean([np.abs(shift_a).mean(), np.abs(shift_b).mean()])

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from core.training.dataset import TrainingData
+from core.errors import InputError
 from core.training.model import MetabolicPredictor
 from core.training.train import TrainingInputs
 
@@ -58,6 +59,13 @@ def predict(model: MetabolicPredictor, inputs: TrainingInputs, idx: np.ndarray, 
 
 def model_scores(model, inputs: TrainingInputs, idx: np.ndarray) -> dict:
     p = predict(model, inputs, idx)
+    finite = np.ones(len(idx), dtype=bool)
+    for k in ("growth", "grows_prob", "flux"):
+        finite &= np.isfinite(np.asarray(p[k], dtype=np.float64).reshape(len(idx), -1)).all(1)
+    bad = int((~finite).sum())
+    if bad:
+        raise InputError(f"the trained network predicts non-finite values for {bad} of {len(idx)} held-out media: "
+                         "training diverged; train again with another --seed")
     return scores(inputs.growth.numpy()[idx], inputs.grows.numpy()[idx], inputs.flux.numpy()[idx],
                   p["growth"], p["grows_prob"], p["flux"])
 

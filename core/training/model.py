@@ -73,6 +73,7 @@ FLUX_SCALE = 1.0  # mmol/gDW/h inside the asinh
 ATOM_SCALE = 10.0  # atom counts are divided by this (glucose: C 0.6)
 LOG_VAR_BOUND = 1.0  # task log-variances stay in [-1, 1]: no task weighs more than e^2 = 7.4x another
 GUIDE_START = math.log(math.e - 1.0)  # softplus of this is 1: read-out weights start near each node's share of flux
+ACTIVITY_CAP = 20.0  # asinh units: predicted activity above this (2.4e8 mmol/gDW/h) counts as this
 LSE_SCALE = 10.0  # the read-out's log normaliser (about 8 on a 4,335-node network at rest) is divided by this
 LEARNED_BOUND = 2.0  # guided read-out: the learned part of a node's score stays within ±2 (a factor of 7.4)
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
@@ -246,12 +247,13 @@ class MetabolicPredictor(nn.Module):
         half the sum of |coefficient x flux| over the reactions it takes part in (its turnover)."""
         c = flux.shape[0]
         act = flux.new_zeros((c, self.spec["n_nodes"]))
-        act[:, self.reaction_nodes] = flux.abs()
+        act[:, self.reaction_nodes] = flux.abs().clamp(max=ACTIVITY_CAP)
         src, dst = graph.edge_index
         types = graph.node_types
         into_met = (types[src] == 1) & (types[dst] == 0) & (graph.hops == 1)  # reaction -> metabolite edges
         s_, d_ = src[into_met], dst[into_met]
-        moved = torch.sinh(act[:, s_]) * torch.exp(graph.log_coef[into_met])  # [C, E'] mmol/gDW/h
+        # Clamped before sinh: an asinh flux of 20 is already 2.4e8 mmol/gDW/h, and sinh(90) is inf in float32.
+        moved = torch.sinh(act[:, s_].clamp(max=ACTIVITY_CAP)) * torch.exp(graph.log_coef[into_met])  # [C, E']
         turnover = act.new_zeros((c, act.shape[1])).index_add(1, d_, moved) * 0.5
         return torch.where(types == 0, torch.asinh(turnover), act)
 

@@ -195,6 +195,8 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
                     break
                 idx = torch.as_tensor(order[b:b + config.batch])
                 loss, parts = _batch_loss(model, inputs, idx)
+                if not torch.isfinite(loss):  # a diverging step is skipped, never applied to the weights
+                    continue
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
