@@ -84,13 +84,25 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
     if seeds:
         corr, noise = seeds.get("shift_correlation"), seeds.get("shift_over_seed_noise")
         stable = corr is not None and corr >= 0.7 and (noise or 0) > 1
+        imp = seeds.get("importance_correlation") or []
+        rel = seeds.get("relative_shift_correlation")
+        agree = (f"Their node importances correlate {_f(min(imp), 2)}–{_f(max(imp), 2)} (glucose, acetate). "
+                 if imp else "")
+        rel_text = (f"Ranked as the shift view ranks them (relative change with a floor), the shifts correlate "
+                    f"{_f(rel, 2)}. " if rel is not None else "")
+        if stable:
+            verdict = "Shifts are reproducible."
+        elif imp and min(imp) >= 0.7:
+            verdict = ("**Importances are reproducible, shifts only partly**: which nodes matter on a medium is a "
+                       "property of the training data, but the exact glucose → acetate movers differ between "
+                       "training seeds; treat the shift ranking as one trained model's view.")
+        else:
+            verdict = ("**Which single nodes it attends to is not reproducible across training seeds**: treat node "
+                       "rankings and shifts as one trained model's view, not as a property of the organism.")
         out += [f"**Is it reproducible?** The same model trained with another seed "
                 f"(seed {seeds['seeds'][1]}) agrees with this one on the glucose → acetate importance shifts with a "
                 f"correlation of {_f(corr, 2)}, and the shifts are {_f(noise, 2)}× the difference between the two "
-                "seeds. " + ("Shifts are reproducible." if stable else
-                             "**Which single nodes it attends to is not reproducible across training seeds**: treat "
-                             "node rankings and shifts as one trained model's view, not as a property of the "
-                             "organism."), ""]
+                "seeds. " + agree + rel_text + verdict, ""]
     deletion = faith.get("deletion") or []
     if deletion:
         imp = sum(d["spearman_importance"] for d in deletion) / len(deletion)

@@ -1,0 +1,42 @@
+"""What summary.md and the setup pane say about trained weights follows the card's figures."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from app.weights_info import card_text
+from core.training.explain import trust_section
+
+
+def _card(guided: bool, shift: float, importance: list[float]) -> dict:
+    return {"model_id": "iJO1366", "data": {"media": 10000, "seed": 0}, "train": {"epochs_run": 26},
+            "predictor": {"guided": guided},
+            "metrics": {"held_out": {"growth_r2": 0.81, "flux_r2": 0.51, "grows_auroc": 0.98, "media": 2127},
+                        "baselines": {"mlp_medium": {"growth_r2": 0.785}},
+                        "faithfulness": {"mask_top_5pct": {"attention": 0.70, "degree": 0.058, "random": 0.023}},
+                        "seed_stability": {"seeds": [0, 1], "shift_correlation": shift, "shift_over_seed_noise": 1.07,
+                                           "importance_correlation": importance,
+                                           "relative_shift_correlation": 0.58}}}
+
+
+def _summary(card: dict) -> str:
+    attention = SimpleNamespace(trained=True, prediction={
+        "card": card, "conditions": ["glucose"], "fba_growth": [0.98], "predicted_growth": [0.7],
+        "grows_probability": [0.99]})
+    return "\n".join(trust_section(attention, lambda s: s, lambda head, rows: [" | ".join(head)]))
+
+
+def test_guided_weights_say_how_the_read_out_is_made_and_what_is_reproducible():
+    text = _summary(_card(True, 0.29, [0.88, 0.95]))
+    assert "predicted activity" in text and "at most 7.4×" in text
+    assert "Importances are reproducible, shifts only partly" in text and "0.58" in text
+    assert "the nodes it attends to matter more" in text  # 0.70 vs 0.058 / 0.023
+    pane = card_text(_card(True, 0.29, [0.88, 0.95]))
+    assert "agree on node importances (r 0.88–0.95)" in pane and "(r 0.29)" in pane
+
+
+def test_unguided_weights_whose_seeds_disagree_are_called_not_reproducible():
+    text = _summary(_card(False, 0.01, [0.1, -0.02]))
+    assert "predicted activity" not in text
+    assert "not reproducible across training seeds" in text
+    assert "not reproducible across training seeds" in card_text(_card(False, 0.01, [0.1, -0.02]))
