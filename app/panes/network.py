@@ -1,9 +1,14 @@
-"""Attention network: the top-k nodes of one condition (or the neighbourhood of the selected node)
-with the neighbours they attend to most. Metabolites are red circles, reactions blue squares; edge
-width and darkness follow attention; the threshold slider hides weak edges.
+"""Attention network: the top-k nodes of one condition with the neighbours they attend to most, the
+neighbourhood of the selected node, or the pathway of the selected node. Metabolites are red circles,
+reactions blue squares; edge width and darkness follow attention; the threshold slider hides weak edges.
 
-The neighbourhood and its layout come from :mod:`core.views` (positions cached there) and are
-computed on a worker thread; the pane only draws the arrays it is given.
+Around a node and for a pathway the layout is layered (substrates above their reactions, products
+below, :mod:`core.views.layered`), and the currency metabolites the graph left out can be drawn as
+small grey copies beside each reaction, as metabolic maps do. Labels are placed so that they never
+overlap (a label that does not fit is left out; hover names any node).
+
+The nodes and their layout are computed on a worker thread that checks for stop between steps (quitting
+right after a run does not wait for it); the pane only draws the arrays it is given.
 """
 
 from __future__ import annotations
@@ -12,21 +17,39 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from app.panes import combo_state, restore_combos
+from app.panes.labels import place_labels
 from app.plain import plain_label
+from core.errors import check_stop
 from core.graph import METABOLITE
 
+TOP, AROUND, PATHWAY = range(3)  # the modes
+SIDE_RGB = (150, 150, 150)
 
-def compute_network(graph, attention, centre, top_k: int, condition: int, layer: int, seed: int,
-                    progress=None, should_stop=None):
-    """(Neighbourhood, GraphArrays) for the pane; runs on a worker thread."""
+
+def compute_network(graph, attention, centre, top_k: int, condition: int, layer: int, seed: int, mode: int = TOP,
+                    model=None, sides: bool = False, progress=None, should_stop=None):
+    """(Neighbourhood, GraphArrays, SideNodes or None) for the pane; runs on a worker thread and stops
+    between steps when asked (``core.errors.Cancelled``)."""
     from core.views import graph_arrays, neighbourhood
+    from core.views.layered import currency_sides, layered_positions, pathway_view
 
-    nbh = neighbourhood(graph, attention, centre=centre, top_k=top_k, condition=condition, layer=layer,
-                        max_nodes=60 if centre is not None else 80)
-    return nbh, graph_arrays(nbh, seed=seed, label_length=28)
+    check_stop(should_stop)
+    if mode == TOP or centre is None:
+        nbh = neighbourhood(graph, attention, top_k=top_k, condition=condition, layer=layer, max_nodes=80)
+        check_stop(should_stop)
+        return nbh, graph_arrays(nbh, seed=seed, label_length=28), None
+    if mode == AROUND:  # the centre and its k neighbours with the strongest attention
+        nbh = neighbourhood(graph, attention, centre=centre, condition=condition, layer=layer,
+                            max_nodes=max(int(top_k), 1) + 1)
+    else:
+        nbh = pathway_view(graph, attention, graph.primary_pathway[centre], condition=condition, layer=layer)
+    check_stop(should_stop)
+    arrays = graph_arrays(nbh, pos=layered_positions(nbh.n_nodes, nbh.edges, should_stop), label_length=28)
+    check_stop(should_stop)
+    return nbh, arrays, currency_sides(model, graph, nbh, arrays.pos) if sides else None
 
 
 class NetworkPane(QWidget):
@@ -47,11 +70,15 @@ class NetworkPane(QWidget):
         self.condition = QComboBox(self)
         self.layer = QComboBox(self)
         self.mode = QComboBox(self)
-        self.mode.addItems(["Top nodes", "Around selected node"])
+        self.mode.addItems(["Top nodes", "Around selected node", "Pathway of selected node"])
         self.top_k = QSpinBox(self)
         self.top_k.setRange(1, 60)
         self.top_k.setValue(10)
-        self.top_k.setToolTip("how many of the most important nodes to start from")
+        self.top_k.setToolTip("Top nodes: how many of the most important nodes to start from; around a node: how "
+                              "many of its neighbours (strongest attention first)")
+        self.sides = QCheckBox("Currency", self)
+        self.sides.setToolTip("draw the currency metabolites left out of the graph (ATP, NADH, H2O, ...) as small "
+                              "grey copies beside each reaction, as metabolic maps do (around a node, pathway)")
         self.threshold = QSlider(Qt.Orientation.Horizontal, self)
         self.threshold.setRange(0, 100)
         self.threshold.setValue(0)
@@ -82,10 +109,12 @@ class NetworkPane(QWidget):
         row2.addWidget(QLabel("Edges ≥"))
         row2.addWidget(self.threshold)
         row2.addWidget(self.threshold_label)
+        row2.addWidget(self.sides)
         row2.addStretch(1)
         for box in (self.condition, self.layer, self.mode):
             box.currentIndexChanged.connect(self.refresh)
         self.top_k.valueChanged.connect(self.refresh)
+        self.sides.toggled.connect(self.refresh)
         self.threshold.valueChanged.connect(self._threshold_changed)
         self.labels.currentIndexChanged.connect(lambda _i: self.draw())
 
@@ -95,10 +124,12 @@ class NetworkPane(QWidget):
         item.hideAxis("left")
         item.hideAxis("bottom")
         item.setAspectLocked(True)
+        self.side_item = pg.GraphItem()  # currency copies and their links, under the nodes
+        self.plot.addItem(self.side_item)
         self.graph_item = pg.GraphItem()
         self.plot.addItem(self.graph_item)
         self.graph_item.scatter.sigClicked.connect(self._point_clicked)
-        legend = item.addLegend(offset=(5, 5), labelTextSize="8pt")
+        legend = item.addLegend(offset=(5, -5), labelTextSize="8pt")  # bottom left: the first layer is on top
         legend.addItem(pg.ScatterPlotItem(symbol="o", brush=(214, 39, 40), size=9, pen=None), "metabolite")
         legend.addItem(pg.ScatterPlotItem(symbol="s", brush=(31, 119, 180), size=9, pen=None), "reaction")
         self.info = plain_label(QLabel("No results yet.", self))  # condition names, error messages
@@ -109,6 +140,10 @@ class NetworkPane(QWidget):
         layout.addLayout(row2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
+        item.getViewBox().sigRangeChanged.connect(lambda *_: self._place_labels())
+        item.getViewBox().sigResized.connect(lambda *_: self._place_labels())
+        self.sides_shown = None
+        self._asked_mode = self._shown_mode = TOP
 
     # ------------------------------------------------------------------ data
 
@@ -130,13 +165,15 @@ class NetworkPane(QWidget):
     def view_state(self) -> dict:
         """Condition and mode shown (indexes), how many top nodes and the edge threshold (%)."""
         return dict(combo_state({"condition": self.condition, "mode": self.mode}),
-                    top_k=self.top_k.value(), threshold=self.threshold.value())
+                    top_k=self.top_k.value(), threshold=self.threshold.value(), currency=self.sides.isChecked())
 
     def restore_view(self, state: dict) -> None:
         restore_combos({"condition": self.condition, "mode": self.mode}, state)
         for box, key in ((self.top_k, "top_k"), (self.threshold, "threshold")):
             if isinstance(state.get(key), int):
                 box.setValue(state[key])
+        if isinstance(state.get("currency"), bool):
+            self.sides.setChecked(state["currency"])
 
     def refresh(self, *_args) -> None:
         """Recompute the neighbourhood (on a worker thread) for the current choices."""
@@ -147,20 +184,28 @@ class NetworkPane(QWidget):
             self.draw()
             return
         centre = None
-        if self.mode.currentIndex() == 1:
+        if self.mode.currentIndex() != TOP:
             if self.selected is None or self.selected not in r.graph.index:
                 self.info.setText("Select a node (table, heatmap, search box) to see its neighbourhood.")
                 self.nbh = self.arrays = None
                 self.draw(keep_info=True)
                 return
             centre = r.graph.index[self.selected]
+        self._asked_mode = self.mode.currentIndex()
         self.runner.start("network", compute_network, r.graph, r.attention, centre, self.top_k.value(),
                           max(self.condition.currentIndex(), 0), max(self.layer.currentIndex(), 0),
-                          r.settings.attention.seed, on_finished=self._computed,
+                          r.settings.attention.seed, self.mode.currentIndex(),
+                          getattr(getattr(r, "loaded", None), "model", None), self.sides.isChecked(),
+                          on_finished=self._computed,
                           on_failed=lambda exc: self.info.setText(f"Could not lay out the network: {exc}"))
 
     def _computed(self, value) -> None:
-        self.nbh, self.arrays = value
+        for label in self._labels:  # they name the nodes of the arrays drawn before
+            label.spot = label.node = None
+        self.nbh, self.arrays, self.sides_shown = value
+        self._shown_mode = self._asked_mode
+        # Layers fill the pane (a pathway is taller than wide); the force layout keeps its proportions.
+        self.plot.getPlotItem().setAspectLocked(self._shown_mode == TOP)
         self.draw()
         self.plot.getPlotItem().getViewBox().autoRange(padding=0.12)
 
@@ -175,19 +220,41 @@ class NetworkPane(QWidget):
         them made pyqtgraph call into deleted objects on the next view change."""
         font = QFont("Sans", 7)
         while len(self._labels) < n:
-            label = pg.TextItem("", color=(30, 30, 30), anchor=(0.5, 1.3))
+            label = pg.TextItem("", color=(30, 30, 30), anchor=(0, 0))
             label.setFont(font)
             label.setVisible(False)
+            label.spot = label.node = None  # view position and index of the node it names
             self.plot.addItem(label)
             self._labels.append(label)
         return self._labels
 
+    def _label_order(self) -> list[tuple[np.ndarray, str, int | None]]:
+        """(view position, text, drawn node or None for a currency copy) of the labels wanted, most important first: the
+        selected node, the chosen/top nodes, then (all labels) the others by importance and the copies."""
+        a, mode = self.arrays, self.labels.currentIndex()
+        if a is None or mode == 2:
+            return []
+        imp = np.asarray(self.nbh.node_weight, dtype=np.float64)
+        first = [k for k in range(len(a.ids)) if a.ids[k] == self.selected]
+        seeds = [k for k in np.argsort(-imp, kind="stable") if a.is_seed[k] and k not in first]
+        # Around a node or in a pathway the few nodes drawn are all worth naming; among the top nodes only
+        # the top ones unless all labels are asked for.
+        every = mode == 1 or self._shown_mode != TOP
+        rest = [k for k in np.argsort(-imp, kind="stable") if not a.is_seed[k] and k not in first] if every else []
+        out = [(a.pos[k], a.labels[k], int(k)) for k in (*first, *seeds, *rest)]
+        sides = self.sides_shown
+        if mode == 1 and sides is not None:
+            out += [(sides.pos[j], sides.names[j], None) for j in range(len(sides.names))]
+        return out
+
     def draw(self, keep_info: bool = False) -> None:
         for label in self._labels:
             label.setVisible(False)
+            label.spot = None
         a = self.arrays
         if a is None or a.pos.shape[0] == 0:
             self.graph_item.setData(pos=np.zeros((0, 2)), adj=np.zeros((0, 2), dtype=np.int64))
+            self.side_item.setData(pos=np.zeros((0, 2)), adj=np.zeros((0, 2), dtype=np.int64))
             if not keep_info:
                 self.info.setText("No results yet." if self.result is None else "Laying out the network…")
             return
@@ -200,22 +267,76 @@ class NetworkPane(QWidget):
         kwargs["symbolPen"] = self._symbol_pens()
         kwargs["data"] = np.arange(a.pos.shape[0])
         self.graph_item.setData(**kwargs)
-        mode = self.labels.currentIndex()
-        if mode < 2:
-            pool = self._label_pool(a.pos.shape[0])
-            for k, text in enumerate(a.labels):
-                if mode == 0 and not (a.is_seed[k] or a.ids[k] == self.selected):
-                    continue
-                pool[k].setText(text)
-                pool[k].setPos(float(a.pos[k, 0]), float(a.pos[k, 1]))
-                pool[k].setVisible(True)
-        nbh = self.nbh
+        self._draw_sides()
+        wanted = self._label_order()
+        for label, (spot, text, node) in zip(self._label_pool(len(wanted)), wanted):
+            label.setText(text)
+            label.setColor((120, 120, 120) if node is None else (30, 30, 30))
+            label.spot, label.node = (float(spot[0]), float(spot[1])), node
+        self._place_labels()
+        nbh, mode = self.nbh, self._shown_mode
         n_met = int((np.asarray(a.types) == METABOLITE).sum())
-        what = (f"around {nbh.names[0]}" if self.mode.currentIndex() == 1
-                else f"top {self.top_k.value()} nodes and their strongest neighbours")
+        what = {TOP: f"top {self.top_k.value()} nodes and their strongest neighbours",
+                AROUND: f"around {nbh.names[0]}, layered: substrates before their reactions, products after",
+                PATHWAY: f"{self._pathway_name()}, layered: substrates before their reactions, products after"}[mode]
+        extra = f"; {len(self.sides_shown.names)} currency copies in grey" if self.sides_shown is not None else ""
         self.info.setText(f"{nbh.condition}, layer {nbh.layer + 1}: {what}. {a.pos.shape[0]} nodes ({n_met} metabolites), "
-                          f"{len(keep)} of {a.adj.shape[0]} edges shown; outlined = "
-                          f"{'chosen' if self.mode.currentIndex() == 1 else 'top'} nodes. Click a node to select it.")
+                          f"{len(keep)} of {a.adj.shape[0]} edges shown{extra}; outlined = "
+                          f"{ {TOP: 'top', AROUND: 'chosen', PATHWAY: 'pathway'}[mode]} nodes. Labels that would "
+                          "overlap are left out: hover or zoom. Click a node to select it.")
+
+    def _pathway_name(self) -> str:
+        r = self.result
+        nbh = self.nbh
+        seeds = [i for i, s in zip(nbh.nodes, nbh.is_seed) if s]
+        return r.graph.primary_pathway[int(seeds[0])] if seeds else "pathway"
+
+    def _draw_sides(self) -> None:
+        """Currency copies: small grey dots linked to their reaction (drawn under the nodes)."""
+        s, a = self.sides_shown, self.arrays
+        if s is None or len(s.names) == 0:
+            self.side_item.setData(pos=np.zeros((0, 2)), adj=np.zeros((0, 2), dtype=np.int64))
+            return
+        k = a.pos.shape[0]
+        pos = np.vstack([a.pos, s.pos])
+        adj = np.stack([s.attach, k + np.arange(len(s.names))], axis=1)
+        self.side_item.setData(pos=pos, adj=adj, size=np.r_[np.zeros(k), np.full(len(s.names), 5.0)],
+                               symbolBrush=pg.mkBrush(*SIDE_RGB), symbolPen=None, pen=pg.mkPen(190, 190, 190),
+                               pxMode=True)
+
+    def _place_labels(self) -> None:
+        """Put the wanted labels beside their nodes where they overlap no other label (in pixels, so
+        again after every zoom or resize); those that do not fit are hidden."""
+        labels = [lab for lab in self._labels if lab.spot is not None]
+        if not labels:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        anchors, widths, height = [], [], 0.0
+        for lab in labels:
+            p = vb.mapViewToScene(pg.Point(*lab.spot))
+            anchors.append((p.x(), p.y()))
+            box = lab.textItem.boundingRect()
+            widths.append(box.width() + 1)
+            height = max(height, box.height() + 1)
+        rect = vb.sceneBoundingRect()
+        a = self.arrays
+        markers = []  # the nodes' own markers: a label must not hide a node
+        if a is not None:
+            for (x, y), size in zip(a.pos, a.sizes):
+                c = vb.mapViewToScene(pg.Point(float(x), float(y)))
+                half = size / 2 + 1
+                markers.append((c.x() - half, c.y() - half, c.x() + half, c.y() + half))
+        clear = [(m[2] - m[0]) / 2 + 2 for m in markers]
+        gaps = [clear[lab.node] if lab.node is not None and lab.node < len(clear) else 4.0 for lab in labels]
+        spots = place_labels(np.array(anchors), np.array(widths), height,
+                             (rect.left(), rect.top(), rect.right(), rect.bottom()), markers, np.array(gaps))
+        for lab, spot in zip(labels, spots):
+            lab.setVisible(spot is not None)
+            if spot is not None:
+                lab.setPos(vb.mapSceneToView(pg.Point(*spot)))
+
+    def shown_labels(self) -> list[str]:
+        return [lab.textItem.toPlainText() for lab in self._labels if lab.spot is not None and lab.isVisible()]
 
     def _symbol_pens(self) -> list:
         a = self.arrays
@@ -231,7 +352,7 @@ class NetworkPane(QWidget):
 
     def highlight(self, node_id: str | None) -> None:
         self.selected = node_id
-        if self.mode.currentIndex() == 1:
+        if self.mode.currentIndex() != TOP:
             self.refresh()
         elif self.arrays is not None:
             self.draw()

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.panes.labels import place_labels
 from app.plain import literal, plain_label
 from core.views.style import shorten
 
@@ -28,35 +29,6 @@ BELOW_FLOOR_RGB = (200, 200, 200)
 SHOWN = 15  # movers drawn as bars / labelled in the volcano
 LABEL_CHARS = 28
 LABEL_FONT = QFont("Sans", 8)
-
-
-def place_labels(anchors_px: np.ndarray, widths_px: np.ndarray, height_px: float,
-                 bounds_px: tuple[float, float, float, float]) -> list[tuple[float, float] | None]:
-    """Greedy label placement: for each anchor (in the order given, most important first) the first of
-    a few offsets (right, left, above, below, further out) whose box overlaps no label placed before and
-    stays inside ``bounds_px`` (x0, y0, x1, y1; y down); None when none fits. Returns the boxes' top-left
-    corners in pixels."""
-    placed: list[tuple[float, float, float, float]] = []
-    out: list[tuple[float, float] | None] = []
-    x_lo, y_lo, x_hi, y_hi = bounds_px
-    for (x, y), w in zip(np.asarray(anchors_px, dtype=float), np.asarray(widths_px, dtype=float)):
-        h = height_px
-        choice = None
-        for dx, dy in ((6, -h / 2), (-w - 6, -h / 2), (-w / 2, -h - 4), (-w / 2, 4), (6, -h - 6), (6, 6),
-                       (-w - 6, -h - 6), (-w - 6, 6), (-w / 2, -2 * h - 6), (-w / 2, h + 6)):
-            box = (x + dx, y + dy, x + dx + w, y + dy + h)
-            if box[0] < x_lo or box[2] > x_hi or box[1] < y_lo or box[3] > y_hi:
-                continue
-            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                continue
-            choice = box
-            break
-        if choice is None:
-            out.append(None)
-        else:
-            placed.append(choice)
-            out.append((choice[0], choice[1]))
-    return out
 
 
 class ShiftView(QWidget):

@@ -7,7 +7,8 @@ import numpy as np
 
 import app.main_window  # noqa: F401  (sets pyqtgraph's row-major image order, as at start-up)
 from app.panes.comparison import ComparisonPane
-from app.panes.shift_view import SHOWN, place_labels
+from app.panes.labels import place_labels
+from app.panes.shift_view import SHOWN
 from core.views.style import shorten
 
 
