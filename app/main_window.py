@@ -406,8 +406,10 @@ class MainWindow(QMainWindow):
         growth = "; ".join(f"{c.name} {c.growth_rate:.3f}/h" for c in result.conditions)
         msg = (f"Done{f' in {elapsed:.1f} s' if elapsed else ''}: {result.graph.n_nodes:,} nodes, "
                f"{len(result.usable_conditions)} conditions ({growth}).")
+        from app.status import note_level
+
         for note in result.notes:
-            log.warning(note)
+            log.log(note_level(note), note)
         log.info("Results shown %s after Run (%s)", f"{elapsed:.2f} s" if elapsed else "", stages)
         self.set_status(msg + (" " + result.notes[0] if result.notes else ""))
         self.results_shown.emit(result)

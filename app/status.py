@@ -33,3 +33,17 @@ class StatusBar(QStatusBar):
         self.progress.setValue(int(round(fraction * 1000)))
         self.progress.setFormat(f"{message} – %p%" if len(message) < 28 else "%p%")
         self.label.setText(message)
+
+
+# A run's notes that only say what happened, not that something may be wrong: the log shows them as
+# plain information, not in red (issue 16). Every other note (a growth above the plausible ceiling, a
+# model FBA cannot solve, a preset left out) stays a warning.
+INFO_NOTES = ("Attention restored from the project file", "Trained attention recomputed from its weights",
+              "Medium of ", "Attention from weights")
+
+
+def note_level(note: str) -> int:
+    """The logging level for one of a run's notes: INFO for the informative ones, else WARNING."""
+    import logging
+
+    return logging.INFO if note.startswith(INFO_NOTES) else logging.WARNING
