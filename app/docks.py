@@ -51,6 +51,30 @@ COLUMNS = ((("heatmap", 0.6), ("tables", 0.4)), (("network", 0.55), ("comparison
            (("details", 0.65), ("log", 0.35)))
 
 
+def fit_to_screen(window: QWidget) -> bool:
+    """Shrink (and move) ``window`` to fit its screen's available area, frame included: a size saved on a
+    bigger screen, or the 1600×1000 default, must not come back larger than a laptop's 1366×768 (an
+    Xvfb screenshot at that size came out 1806×1000). True if the window was changed."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return False
+    area = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w, extra_h = max(frame.width() - window.width(), 0), max(frame.height() - window.height(), 0)
+    width, height = min(window.width(), area.width() - extra_w), min(window.height(), area.height() - extra_h)
+    changed = (width, height) != (window.width(), window.height())
+    if changed:
+        window.resize(max(width, 1), max(height, 1))
+    x = min(max(window.x(), area.left()), max(area.right() + 1 - width - extra_w, area.left()))
+    y = min(max(window.y(), area.top()), max(area.bottom() + 1 - height - extra_h, area.top()))
+    if (x, y) != (window.x(), window.y()):
+        window.move(x, y)
+        changed = True
+    return changed
+
+
 def arrange(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
     """Split the docks into the default arrangement (:data:`SPLITS`)."""
     for first, second, orientation in SPLITS:
@@ -116,6 +140,7 @@ class DockLayout(QObject):
         """Apply the saved window geometry and dock state (QByteArrays; empty or None: defaults)."""
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.window.restoreGeometry(geometry)
+        fit_to_screen(self.window)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restored = bool(self.window.restoreState(state, self.version))
             self.user_arranged = self.restored

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from app.jobs import export_job, pane_outputs
@@ -15,23 +15,67 @@ from app.plain import literal
 
 log = logging.getLogger("metattn.gui")
 
+USER_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.MouseFocusReason)
+PANE_CHOICES = {"heatmap": "Attention heatmap", "network": "Attention network", "comparison": "Condition comparison",
+                "tables": "Analysis tables", "details": "Node details"}
+
 
 class Exporter(QObject):
-    """Exports for one window (its ``result``, ``runner``, status and busy switch)."""
+    """Exports for one window (its ``result``, ``runner``, status and busy switch).
+
+    *Export → Current pane* exports the pane the user last clicked in or worked with (tracked here from
+    mouse presses, wheel turns and focus changes inside the panes; a pyqtgraph view takes no keyboard
+    focus, so the focus alone named the wrong pane). Before any such click the user is asked which pane.
+    """
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.last_pane: str | None = None
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        from PySide6.QtCore import QEvent
+        from PySide6.QtWidgets import QWidget
+
+        kind = event.type()
+        if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.FocusIn):
+            return False
+        # Focus counts only when the user moved it (Tab, a click), not when the window first shows.
+        if kind == QEvent.Type.FocusIn and event.reason() not in USER_FOCUS:
+            return False
+        if isinstance(watched, QWidget):
+            name = self.pane_of(watched)
+            if name is not None:
+                self.last_pane = name
+        return False
+
+    def pane_of(self, widget) -> str | None:
+        """The name of the pane ``widget`` belongs to (its dock included), or None."""
+        docks = getattr(self.window, "docks", {})
+        for name, pane in getattr(self.window, "panes", {}).items():  # none while the window is being built
+            dock = docks.get(name)
+            if widget is pane or pane.isAncestorOf(widget) or (dock is not None and (widget is dock or dock.isAncestorOf(widget))):
+                return name
+        return None
 
     def current_pane(self) -> str:
-        """The pane holding the keyboard focus (the heatmap if none does)."""
-        focus = QApplication.focusWidget()
-        for name, pane in self.window.panes.items():
-            if focus is not None and (focus is pane or pane.isAncestorOf(focus)):
-                return name
-        return "heatmap"
+        """The pane last clicked or used; if none yet, the user chooses (unattended: the heatmap). An empty
+        string if the user cancelled the question."""
+        if self.last_pane is not None:
+            return self.last_pane
+        if self.window.unattended:
+            return "heatmap"
+        from PySide6.QtWidgets import QInputDialog
+
+        names = [n for n in self.window.panes if n in PANE_CHOICES]
+        titles = [PANE_CHOICES[n] for n in names]
+        title, ok = QInputDialog.getItem(self.window, "Export current pane", "Which pane?", titles, 0, False)
+        return names[titles.index(title)] if ok and title in titles else ""
 
     def browse(self, pane: str | None) -> None:
+        if pane == "":  # the user cancelled choosing a pane
+            return
         w = self.window
         if w.result is None:
             w.show_error("Nothing to export", "Run the analysis first.")

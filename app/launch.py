@@ -58,6 +58,9 @@ def main(args=None) -> int:
     state = {"code": 0}
     if screenshot:
         window.resize(1600, 1000)
+    from app.docks import fit_to_screen
+
+    fit_to_screen(window)  # never larger than the screen (a 1366×768 screen got a 1806×1000 screenshot)
     window.show()
 
     if screenshot:

@@ -90,3 +90,18 @@ class WeightsChoiceMixin:
             self.weights_mode.setCurrentIndex(max(index, 0))
         self.weights_label.setText(self._weights_info.text)
         self.weights_label.setStyleSheet("color:#a00" if self._weights_info.problem else "color:#444")
+        self._architecture_from_weights(self._weights_info.trained and not self._weights_info.problem)
+
+    def _architecture_from_weights(self, decided: bool) -> None:
+        """Trained weights fix heads, d_model and layers: their boxes are off and say so (a run ignores them)."""
+        for spin in (getattr(self, name, None) for name in ("heads", "d_model", "layers")):
+            if spin is None:
+                continue
+            if not hasattr(spin, "own_tip"):
+                spin.own_tip = spin.toolTip()
+            spin.setEnabled(not decided)
+            spin.setToolTip("set by the trained weights (choose None: structure only to change it)" if decided
+                            else spin.own_tip)
+        note = getattr(self, "architecture_note", None)
+        if note is not None:
+            note.setVisible(decided)
