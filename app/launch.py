@@ -64,7 +64,7 @@ def main(args=None) -> int:
     window.show()
 
     if screenshot:
-        _arm_screenshot(app, window, str(screenshot), state)
+        _arm_screenshot(app, window, str(screenshot), state, _arg(args, "screenshot_view"), _arg(args, "select"))
     model = _arg(args, "model")
     conditions = _arg(args, "conditions")
     if model:
@@ -110,7 +110,27 @@ def _quit_when_closed(window, loop):
     return quitter
 
 
-def _arm_screenshot(app, window, path: str, state: dict) -> None:
+PANE_OF_VIEW = {"heatmap-pathways": "heatmap", "shifts": "comparison", "shifts-volcano": "comparison",
+                "network-around": "network", "network-pathway": "network"}
+
+
+def show_view(window, view: str | None, select: str | None = None) -> None:
+    """Select ``select`` (an id or name) and show ``view`` (``--screenshot-view``) in its pane."""
+    if select:
+        window.search_for(str(select))
+    if view == "heatmap-pathways":
+        window.heatmap.level.setCurrentIndex(1)
+    elif view in ("shifts", "shifts-volcano"):
+        window.comparison.tabs.setCurrentWidget(window.comparison.shift_chart)
+        window.comparison.shift_chart.chart.setCurrentIndex(int(view == "shifts-volcano"))
+    elif view in ("network-around", "network-pathway"):
+        window.network.sides.setChecked(view == "network-pathway")
+        window.network.mode.setCurrentIndex(1 if view == "network-around" else 2)
+    if view in PANE_OF_VIEW:
+        window.docks[PANE_OF_VIEW[view]].raise_()
+
+
+def _arm_screenshot(app, window, path: str, state: dict, view: str | None = None, select: str | None = None) -> None:
     from PySide6.QtCore import QTimer
 
     started = time.perf_counter()
@@ -132,7 +152,8 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
             return
         app.processEvents()
         state["ended"] = True
-        if not window.grab().save(path):
+        target = window.docks[PANE_OF_VIEW[view]] if view in PANE_OF_VIEW else window
+        if not target.grab().save(path):
             state["ended"] = False
             fail(f"could not write the screenshot to {path}")
             return
@@ -151,6 +172,6 @@ def _arm_screenshot(app, window, path: str, state: dict) -> None:
 
     # Dialogs would wait for a click; in screenshot mode an error ends the program instead.
     window.show_error = lambda title, exc: on_failed(f"{title}: {exc}")  # type: ignore[method-assign]
-    window.results_shown.connect(lambda _r: QTimer.singleShot(SETTLE_MS, shoot))
+    window.results_shown.connect(lambda _r: (show_view(window, view, select), QTimer.singleShot(SETTLE_MS, shoot)))
     window.run_failed.connect(on_failed)
     QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, on_timeout)

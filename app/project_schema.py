@@ -168,6 +168,8 @@ def view_state(data, check: _Checker) -> dict:
         out[pane] = {key: check.int(state[key], f"view.{pane}.{key}", -1, 1_000_000) for key in ints if key in state}
         if pane == "heatmap" and state.get("colormap") is not None:
             out[pane]["colormap"] = check.text(state["colormap"], "view.heatmap.colormap")
+        if pane == "network" and "currency" in state:
+            out[pane]["currency"] = check.bool(state["currency"], "view.network.currency")
     return out
 
 

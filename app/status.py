@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar, QWidget
 
-from app.plain import plain_label
+from app.plain import literal, plain_label
+
+
+class StatusLabel(QLabel):
+    """The status message: cut at the window's edge, whole in its tooltip. A label sized to its text made
+    the window as wide as the longest message (1806 px on a 1366 px screen after a run's notes)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(literal(text))
 
 
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.label = plain_label(QLabel(self))  # messages quote file names and conditions
+        self.label = plain_label(StatusLabel(self))  # messages quote file names and conditions
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(260)

@@ -241,7 +241,11 @@ class HeatmapPane(QWidget):
                               "layers and heads; log scale; white: no edge). Hover a cell for its value.")
         if self._level_shown != nodes:  # a new level: fit the view to its matrix (38 x 38 is not 4,335 x 4,335)
             self._level_shown = nodes
-            item.getViewBox().autoRange(padding=0.01)
+            vb = item.getViewBox()
+            vb.autoRange(padding=0.01)
+            # And keep following the matrix until the user pans or zooms: a pane not laid out yet (a project
+            # reopening at pathway level) would otherwise keep a range fitted to a view of no size.
+            vb.enableAutoRange(pg.ViewBox.XYAxes, True)
         self._update_ticks()
         self.highlight(self.selected)
 

@@ -170,7 +170,10 @@ def test_project_save_and_reopen_restores_attention(qtbot, window, dialogs, tmp_
     result = _run(qtbot, window)
     window.selection.select("PGI")
     window.heatmap.head.setCurrentIndex(2)
+    window.heatmap.level.setCurrentIndex(1)  # pathway x pathway (issue 16: reopened blank)
     window.network.top_k.setValue(14)
+    window.network.mode.setCurrentIndex(2)  # the pathway of the selected node (issue 16: not restored)
+    window.network.sides.setChecked(True)
     path = tmp_path / "session.mattn"
     assert window.save_project(str(path))
     with zipfile.ZipFile(path) as zf:
@@ -193,6 +196,13 @@ def test_project_save_and_reopen_restores_attention(qtbot, window, dialogs, tmp_
     assert np.allclose(restored.analysis.importance, result.analysis.importance)
     qtbot.waitUntil(lambda: other.selection.node == "PGI", timeout=5000)
     assert other.heatmap.head.currentIndex() == 2 and other.network.top_k.value() == 14  # each pane's view
+    assert other.network.mode.currentIndex() == 2 and other.network.sides.isChecked()
+    qtbot.waitUntil(lambda: other.network.arrays is not None and "PGI" in other.network.arrays.ids, timeout=60_000)
+    # Reopened at pathway level, the matrix fills the view (it was a speck in the node-level range).
+    p = len(restored.analysis.pathways.names)
+    assert other.heatmap.level.currentIndex() == 1 and other.heatmap.image.image.shape == (p, p)
+    (x0, x1), _ = other.heatmap.plot.getPlotItem().getViewBox().viewRange()
+    assert x0 <= 0 and p <= x1 < 1.2 * p + 2
     other.close()
     assert other.runner.active_threads() == 0
 

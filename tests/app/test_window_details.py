@@ -87,3 +87,12 @@ def test_a_saved_size_bigger_than_the_screen_is_not_restored(qtbot, fresh_settin
     assert fit_to_screen(again) and again.width() <= area.width()
     assert not fit_to_screen(again)  # fits now: nothing to change
     again.close()
+
+
+def test_a_long_status_message_does_not_widen_the_window(qtbot, window):
+    """After a run whose notes are long, a 1366 px screen got an 1806 px window (the status label's width)."""
+    window.set_status("Done in 3.8 s: 145 nodes. " + "Medium of 'glucose': no exchange for sulfate, K+, Na+. " * 30)
+    window.resize(1366, 768)
+    qtbot.wait(100)
+    assert window.minimumSizeHint().width() <= 1366 and window.width() == 1366
+    assert "sulfate" in window.status_label.toolTip()
