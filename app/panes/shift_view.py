@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.panes.labels import place_labels
 from app.plain import literal, plain_label
@@ -41,6 +41,7 @@ class ShiftView(QWidget):
         self.comparison = None
         self.pair = -1
         self.ranking = None
+        self._bars_shown = 0
         self._labels: list[pg.TextItem] = []  # the volcano's names, made once and reused
         self.level = QComboBox(self)
         self.level.addItems(["nodes", "pathways"])
@@ -68,15 +69,15 @@ class ShiftView(QWidget):
             axis.enableAutoSIPrefix(False)  # log2 units and "× average share": no "(x0.001)"
         item.hideButtons()
         self.note = plain_label(QLabel("No results yet.", self))
-        self.note.setWordWrap(True)
         self.note.setStyleSheet("color:#444")
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # one line, cut if narrow
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.note)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
-        item.getViewBox().sigResized.connect(lambda *_: self._place_volcano_labels())
+        item.getViewBox().sigResized.connect(lambda *_: self._resized())
         # Every item is made once and only given new data: pyqtgraph items removed and freed while a
         # view still referenced them crashed the interpreter at exit.
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.7, pen=None)
@@ -123,13 +124,24 @@ class ShiftView(QWidget):
             self._draw_volcano(r)
         what = "nodes" if level == "nodes" else "pathways"
         # Short under the chart (the pane must fit a laptop's third of the screen); the rest in the tooltip.
-        self.note.setText(f"{len(r.ranked)} {what} whose share of attention changes most relative to their size; "
-                          f"red: more in {r.condition_b}, blue: less.")
+        self.note.setText(f"Red: more attention in {r.condition_b}, blue: less (hover for the ranking).")
         self.note.setToolTip(literal(
             f"Relative change = log2(({r.condition_b} + floor) / ({r.condition_a} + floor)): 1 = doubles, -1 = halves. "
             f"The floor is {r.floor * len(r.names):.2g} × the average {what[:-1]}'s share of attention; {what} below "
             f"it in both conditions are not ranked (grey in the volcano), so hubs that move a little do not crowd "
             f"out smaller parts that change a lot, and {what} with almost no attention do not top the list."))
+
+    def _resized(self) -> None:
+        if self.chart.currentIndex() == 0:
+            if self.ranking is not None and self._bars_that_fit() != self._bars_shown:
+                self._draw_bars(self.ranking)  # as many bars as have room for their names
+        else:
+            self._place_volcano_labels()
+
+    def _bars_that_fit(self) -> int:
+        """Bars whose names fit one under the other (a name needs ~14 px), at least 3."""
+        height = self.plot.getPlotItem().getViewBox().height()
+        return max(3, min(SHOWN, int(height // 14))) if height > 0 else SHOWN
 
     def _axis_label(self, r) -> str:
         return f"relative change, log2 ({r.condition_b} vs {r.condition_a})"
@@ -137,14 +149,15 @@ class ShiftView(QWidget):
     def _draw_bars(self, r) -> None:
         item = self.plot.getPlotItem()
         item.setAspectLocked(False)
-        k = len(r.ranked)
-        change = r.relative_change[r.ranked]
+        ranked = r.ranked[: self._bars_that_fit()]
+        k = self._bars_shown = len(ranked)
+        change = r.relative_change[ranked]
         y = np.arange(k, dtype=float)
         brushes = [pg.mkBrush(*(UP_RGB if v > 0 else DOWN_RGB)) for v in change]
         self.bars.setOpts(x0=np.zeros(k), y=y, width=change, height=0.7, brushes=brushes, pen=None)
         self._show(bars=True, volcano=False)
         item.invertY(True)
-        names = [shorten(r.names[i], LABEL_CHARS) for i in r.ranked]
+        names = [shorten(r.names[i], LABEL_CHARS) for i in ranked]
         item.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)], []])
         item.getAxis("bottom").setTicks(None)
         item.setLabel("bottom", self._axis_label(r))

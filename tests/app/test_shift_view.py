@@ -41,6 +41,13 @@ def test_bars_show_the_biggest_relative_movers_and_select_nodes(qtbot, textbook_
     assert chart.ranking.level == "pathways"
     assert chart.labelled() == [shorten(chart.ranking.names[i], 28) for i in chart.ranking.ranked]
     assert chart.click_bar(0.0) is None  # a pathway is not a node to select
+    # A short pane (a laptop): only as many bars as have room for their names.
+    chart.level.setCurrentIndex(0)
+    pane.resize(560, 330)
+    qtbot.waitUntil(lambda: chart.plot.getPlotItem().getViewBox().height() < 200, timeout=3000)
+    qtbot.wait(50)
+    height = chart.plot.getPlotItem().getViewBox().height()
+    assert 3 <= len(chart.labelled()) <= max(3, height // 14), (len(chart.labelled()), height)
 
 
 def test_volcano_names_the_movers_without_overlaps(qtbot, textbook_result):
