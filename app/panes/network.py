@@ -109,7 +109,6 @@ class NetworkPane(QWidget):
         row2.addWidget(QLabel("Edges ≥"))
         row2.addWidget(self.threshold)
         row2.addWidget(self.threshold_label)
-        row2.addWidget(self.sides)
         row2.addStretch(1)
         for box in (self.condition, self.layer, self.mode):
             box.currentIndexChanged.connect(self.refresh)
@@ -138,6 +137,10 @@ class NetworkPane(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(row)
         layout.addLayout(row2)
+        row3 = QHBoxLayout()  # a row of its own: the pane fits a laptop's third of the screen without scrolling
+        row3.addWidget(self.sides)
+        row3.addStretch(1)
+        layout.addLayout(row3)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
         item.getViewBox().sigRangeChanged.connect(lambda *_: self._place_labels())
