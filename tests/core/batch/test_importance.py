@@ -130,7 +130,9 @@ def test_weights_of_another_model_are_refused_before_any_work(tmp_path, capsys):
     assert "spec.csv: line 2 (model iJO1366)" in err and "e_coli_core.safetensors" in err
     assert "trained on e_coli_core" in err and "do not fit this model's graph" in err
     assert not out.exists()
-    with pytest.raises(InputError, match="no shipped trained weights fit iJO1366"):
+    # No weights ship for salmonella: "auto" names the model rather than falling back to something else.
+    spec.write_text("model,media\nsalmonella,glucose\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no shipped trained weights fit iYS1720"):
         plan_batch(load_spec(spec, {"weights": "auto"}))
 
 
