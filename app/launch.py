@@ -125,9 +125,11 @@ def show_view(window, view: str | None, select: str | None = None) -> None:
         window.comparison.shift_chart.chart.setCurrentIndex(int(view == "shifts-volcano"))
     elif view in ("network-around", "network-pathway"):
         window.network.sides.setChecked(view == "network-pathway")
+        window.network.labels.setCurrentIndex(1 if view == "network-pathway" else 0)  # the copies named too
         window.network.mode.setCurrentIndex(1 if view == "network-around" else 2)
-    if view in PANE_OF_VIEW:
-        window.docks[PANE_OF_VIEW[view]].raise_()
+    if view in PANE_OF_VIEW:  # the pane alone fills the window: a picture of it at a readable size
+        for name, dock in window.docks.items():
+            dock.setVisible(name == PANE_OF_VIEW[view])
 
 
 def _arm_screenshot(app, window, path: str, state: dict, view: str | None = None, select: str | None = None) -> None:

@@ -75,8 +75,6 @@ class ComparisonPane(QWidget):
         split.addWidget(upper)
         split.addWidget(lower)
         split.setSizes([130, 330])
-        split.setStretchFactor(0, 1)  # a smaller pane (a laptop) takes its height from the growth plot first:
-        split.setStretchFactor(1, 3)  # the shift chart below needs it more
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)

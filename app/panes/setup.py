@@ -187,6 +187,7 @@ class SetupPane(WeightsChoiceMixin, QWidget):
         form.addRow(row1)
         self.architecture_note = QLabel("heads, d_model, layers: set by the trained weights", att_box)
         self.architecture_note.setStyleSheet("color:#666")
+        self.architecture_note.setWordWrap(True)  # never wider than the pane's share
         self.architecture_note.setVisible(False)
         form.addRow(self.architecture_note)
         form.addRow(row2)

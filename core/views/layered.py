@@ -110,7 +110,7 @@ def currency_sides(model, graph, nbh: Neighbourhood, pos: np.ndarray, radius: fl
                    per_reaction: int = 4) -> SideNodes:
     """For each drawn reaction, the currency metabolites the graph removed (``graph.removed_currency``)
     that take part in it in ``model`` (a cobra model), at most ``per_reaction``, placed on a small
-    arc beside the reaction (``radius`` in layout units)."""
+    arc on the reaction's left (``radius`` in layout units), where its name is not."""
     removed = set(graph.removed_currency)
     attach, names, where = [], [], []
     if model is None or not removed:
@@ -120,7 +120,8 @@ def currency_sides(model, graph, nbh: Neighbourhood, pos: np.ndarray, radius: fl
             continue
         mets = [m for m in model.reactions.get_by_id(nid).metabolites if m.id in removed][:per_reaction]
         for j, m in enumerate(mets):
-            angle = -np.pi / 4 + j * (np.pi / 2) / max(len(mets) - 1, 1)  # to the right of the reaction
+            # On the reaction's left: its name goes on the right.
+            angle = 3 * np.pi / 4 + j * (np.pi / 2) / max(len(mets) - 1, 1)
             attach.append(k)
             names.append(m.name or m.id)
             where.append(pos[k] + radius * np.array([np.cos(angle), np.sin(angle)]))
