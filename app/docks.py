@@ -51,16 +51,18 @@ COLUMNS = ((("heatmap", 0.6), ("tables", 0.4)), (("network", 0.55), ("comparison
            (("details", 0.65), ("log", 0.35)))
 
 
-def fit_to_screen(window: QWidget) -> bool:
-    """Shrink (and move) ``window`` to fit its screen's available area, frame included: a size saved on a
-    bigger screen, or the 1600×1000 default, must not come back larger than a laptop's 1366×768 (an
-    Xvfb screenshot at that size came out 1806×1000). True if the window was changed."""
+def fit_to_screen(window: QWidget, area=None) -> bool:
+    """Shrink (and move) ``window`` to fit ``area`` (a QRect; default: its screen's available area),
+    frame included: a size saved on a bigger screen, or the 1600×1000 default, must not come back larger
+    than a laptop's 1366×768 (an Xvfb screenshot at that size came out 1806×1000). Without a real screen
+    (offscreen, minimal platforms: tests, headless pictures) nothing is changed. True if it was changed."""
     from PySide6.QtGui import QGuiApplication
 
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return False
-    area = screen.availableGeometry()
+    if area is None:
+        screen = window.screen() or QGuiApplication.primaryScreen()
+        if screen is None or QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return False
+        area = screen.availableGeometry()
     frame = window.frameGeometry()
     extra_w, extra_h = max(frame.width() - window.width(), 0), max(frame.height() - window.height(), 0)
     width, height = min(window.width(), area.width() - extra_w), min(window.height(), area.height() - extra_h)

@@ -129,7 +129,16 @@ def show_view(window, view: str | None, select: str | None = None) -> None:
         window.network.mode.setCurrentIndex(1 if view == "network-around" else 2)
     if view in PANE_OF_VIEW:  # the pane alone fills the window: a picture of it at a readable size
         for name, dock in window.docks.items():
-            dock.setVisible(name == PANE_OF_VIEW[view])
+            if name != PANE_OF_VIEW[view] and dock.isVisible():
+                dock.hide()
+                window.hidden_for_picture = [*getattr(window, "hidden_for_picture", []), dock]
+
+
+def show_hidden_docks(window) -> None:
+    """The docks :func:`show_view` hid, shown again: the layout saved on close must not keep them hidden."""
+    for dock in getattr(window, "hidden_for_picture", []):
+        dock.show()
+    window.hidden_for_picture = []
 
 
 def _arm_screenshot(app, window, path: str, state: dict, view: str | None = None, select: str | None = None) -> None:
@@ -155,7 +164,9 @@ def _arm_screenshot(app, window, path: str, state: dict, view: str | None = None
         app.processEvents()
         state["ended"] = True
         target = window.docks[PANE_OF_VIEW[view]] if view in PANE_OF_VIEW else window
-        if not target.grab().save(path):
+        saved = target.grab().save(path)
+        show_hidden_docks(window)
+        if not saved:
             state["ended"] = False
             fail(f"could not write the screenshot to {path}")
             return

