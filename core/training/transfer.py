@@ -17,8 +17,9 @@ import torch
 
 from core.errors import InputError
 
+# exchange_elements (atoms of each exchange's compound) is the target's own buffer, made from its formulas.
 NODE_TIED = ("identity.weight", "exchange_identity.weight", "flux_bias", "flux_free", "reaction_nodes",
-             "exchange_nodes")
+             "exchange_nodes", "exchange_elements")
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ import torch
 
 @pytest.fixture(scope="module")
 def target(textbook):
-    """A textbook variant missing two reactions (as one strain's model lacks some of another's), with data."""
+    """A textbook variant missing two reactions and an exchange (as one strain's model lacks some of another's,
+    and has other exchanges), with data."""
     from core.graph import build_graph, remove_currency
     from core.training.dataset import simulate_dataset
 
     model = textbook.copy()
-    model.remove_reactions([model.reactions.PFL, model.reactions.FRD7])
+    model.remove_reactions([model.reactions.PFL, model.reactions.FRD7, model.reactions.EX_fru_e])
     graph = remove_currency(build_graph(model))
     return graph, simulate_dataset("textbook", model, 120, seed=3, processes=1)
 
@@ -33,6 +34,9 @@ def test_transfer_carries_shared_nodes_and_beats_a_fresh_start(tb_trained, tb_gr
     src = {nid: i for i, nid in enumerate(tb_graph.node_ids)}
     node = graph.node_ids.index("PGI")
     assert torch.equal(model.identity.weight[node], source.identity.weight[src["PGI"]])
+    # The atoms of each exchange's compound are the target's own (one exchange fewer than the source).
+    assert model.exchange_elements.shape[0] == len(inputs.exchange_nodes) == source.exchange_elements.shape[0] - 1
+    assert torch.equal(model.exchange_elements, torch.as_tensor(inputs.exchange_elements))
     # Before any fine-tuning the carried-over weights already predict the new model's media far better than
     # a fresh network does.
     fresh = build_predictor(inputs, config, source.spec["growth_scale"])
