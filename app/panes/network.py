@@ -128,7 +128,7 @@ class NetworkPane(QWidget):
         self.graph_item = pg.GraphItem()
         self.plot.addItem(self.graph_item)
         self.graph_item.scatter.sigClicked.connect(self._point_clicked)
-        legend = item.addLegend(offset=(5, -5), labelTextSize="8pt")  # bottom left: the first layer is on top
+        self.legend = legend = item.addLegend(offset=(5, -5), labelTextSize="8pt")  # bottom left: first layer on top
         legend.addItem(pg.ScatterPlotItem(symbol="o", brush=(214, 39, 40), size=9, pen=None), "metabolite")
         legend.addItem(pg.ScatterPlotItem(symbol="s", brush=(31, 119, 180), size=9, pen=None), "reaction")
         self.info = plain_label(QLabel("No results yet.", self))  # condition names, error messages
@@ -330,6 +330,8 @@ class NetworkPane(QWidget):
                 half = size / 2 + 1
                 markers.append((c.x() - half, c.y() - half, c.x() + half, c.y() + half))
         clear = [(m[2] - m[0]) / 2 + 2 for m in markers]
+        box = self.legend.sceneBoundingRect()  # no name under the legend either
+        markers = markers + [(box.left(), box.top(), box.right(), box.bottom())]
         gaps = [clear[lab.node] if lab.node is not None and lab.node < len(clear) else 4.0 for lab in labels]
         spots = place_labels(np.array(anchors), np.array(widths), height,
                              (rect.left(), rect.top(), rect.right(), rect.bottom()), markers, np.array(gaps))

@@ -15,7 +15,9 @@ from core.errors import Cancelled
 
 def _labels_do_not_overlap(pane):
     boxes = [lab.sceneBoundingRect() for lab in pane._labels if lab.spot is not None and lab.isVisible()]
-    return all(not a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    legend = pane.legend.sceneBoundingRect()
+    return all(not a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]) \
+        and not any(b.intersects(legend) for b in boxes)
 
 
 def _computed(qtbot, pane, runner):
