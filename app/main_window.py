@@ -40,7 +40,7 @@ from app.panes.setup import SetupPane
 from app.project_controller import ProjectController, autosave_path  # noqa: F401  (re-export)
 from app.search import NodeSearch
 from app.selection import SelectionModel
-from app.status import StatusBar
+from app.status import StatusBar, note_level
 from app.worker import TaskRunner, compute_process
 from core.errors import InputError
 from core.models import bundled_names
@@ -406,8 +406,6 @@ class MainWindow(QMainWindow):
         growth = "; ".join(f"{c.name} {c.growth_rate:.3f}/h" for c in result.conditions)
         msg = (f"Done{f' in {elapsed:.1f} s' if elapsed else ''}: {result.graph.n_nodes:,} nodes, "
                f"{len(result.usable_conditions)} conditions ({growth}).")
-        from app.status import note_level
-
         for note in result.notes:
             log.log(note_level(note), note)
         log.info("Results shown %s after Run (%s)", f"{elapsed:.2f} s" if elapsed else "", stages)
