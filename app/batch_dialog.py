@@ -42,6 +42,17 @@ def _checked(widget: QListWidget) -> list[str]:
             if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
+
+def _browse_row(label: str, field: QLineEdit, browse) -> QHBoxLayout:
+    """A labelled path field with a Browse… button that calls ``browse``."""
+    button = QPushButton("Browse…")
+    button.clicked.connect(browse)
+    row = QHBoxLayout()
+    row.addWidget(QLabel(label))
+    row.addWidget(field, 1)
+    row.addWidget(button)
+    return row
+
 class BatchDialog(QDialog):
     """Set up, run, cancel and look at a batch run. ``results_shown`` fires when the table and heatmap
     show a folder's results; ``run_ended(str)`` with "finished", "cancelled" or "failed"."""
@@ -111,23 +122,13 @@ class BatchDialog(QDialog):
 
         self.out = QLineEdit(folder)
         self.out.setPlaceholderText("results folder (new or empty, or an earlier run's to finish it)")
-        browse_out = QPushButton("Browse…")
-        browse_out.clicked.connect(self._browse_out)
-        out_row = QHBoxLayout()
-        out_row.addWidget(QLabel("Results folder"))
-        out_row.addWidget(self.out, 1)
-        out_row.addWidget(browse_out)
+        out_row = _browse_row("Results folder", self.out, self._browse_out)
 
         self.weights = QLineEdit()
         self.weights.setPlaceholderText("none: growth only (or a trained .safetensors file, or auto for the shipped ones)")
         self.weights.setToolTip("With trained weights each medium also gets the model's predicted growth and its 20 "
                                 "most important nodes (columns predicted_growth, top_node:N, top_importance:N)")
-        browse_weights = QPushButton("Browse…")
-        browse_weights.clicked.connect(self._browse_weights)
-        weights_row = QHBoxLayout()
-        weights_row.addWidget(QLabel("Trained weights"))
-        weights_row.addWidget(self.weights, 1)
-        weights_row.addWidget(browse_weights)
+        weights_row = _browse_row("Trained weights", self.weights, self._browse_weights)
 
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
