@@ -119,11 +119,14 @@ def zip_bomb_project(path: Path, member: str = "project.json", size: int = 2 * G
 
 
 def hostile_model(textbook, path: Path, name: str) -> Path:
-    """The textbook model as COBRA JSON with pyruvate renamed to ``name``."""
+    """The textbook model as COBRA JSON with pyruvate renamed to ``name`` and every reaction to ``name`` and
+    its id, so that whichever nodes the summary lists (the trained weights decide), they carry it."""
     data = cobra.io.model_to_dict(textbook)
     for met in data["metabolites"]:
         if met["id"] == "pyr_c":
             met["name"] = name
+    for rxn in data["reactions"]:
+        rxn["name"] = f"{name} {rxn['id']}"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
