@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InputError
+from core.training.explain import REPRODUCIBLE_R
 
 UNTRAINED = "Untrained — structure only"
 
@@ -64,8 +65,8 @@ def card_text(card: dict) -> str:
     seeds = metrics.get("seed_stability") or {}
     corr = seeds.get("shift_correlation")
     imp = seeds.get("importance_correlation") or []
-    if corr is not None and corr < 0.7:
-        if imp and min(imp) >= 0.7:
+    if corr is not None and corr < REPRODUCIBLE_R:
+        if imp and min(imp) >= REPRODUCIBLE_R:
             text += (f" Two training seeds agree on node importances (r {min(imp):.2f}–{max(imp):.2f}) but not on "
                      f"the glucose → acetate shifts (r {corr:.2f}): read shifts as one model's view.")
         else:

@@ -138,13 +138,13 @@ def cached_predictor(weights: str, graph: "MetabolicGraph"):
     return hit
 
 
-def media_importance(graph: "MetabolicGraph", predictor, card: dict, path: str | Path, media: Sequence[Condition],
-                     growth: np.ndarray, status: Sequence[str], node_ids: tuple[str, ...] | None = (),
-                     top: int = 0, pathways: bool = False) -> Importances:
-    """Predictions and importances of ``predictor`` (with its ``card``, from ``path``) for each medium.
+def media_importance(graph: "MetabolicGraph", predictor, path: str | Path, media: Sequence[Condition],
+                     node_ids: tuple[str, ...] | None = (), top: int = 0, pathways: bool = False) -> Importances:
+    """Predictions and importances of ``predictor`` (loaded from ``path``) for each medium (its bounds only:
+    the model never reads FBA's answer).
 
-    ``growth`` / ``status``: FBA's (kept in the signature for callers; the model never reads them). ``node_ids``: nodes whose importance to return (None: every node); ``top``: the T most
-    important nodes per medium; ``pathways``: importance summed per primary pathway.
+    ``node_ids``: nodes whose importance to return (None: every node); ``top``: the T most important nodes
+    per medium; ``pathways``: importance summed per primary pathway.
     """
     from core.attention.attention_graph import build_attention_graph
     from core.training.inference import trained_predictions

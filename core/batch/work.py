@@ -211,7 +211,7 @@ def run_chunk(model_source: str, media: Sequence[Condition], options: WorkOption
 
     start = time.perf_counter()
     graph = importance.cached_graph(model_source, model)
-    predictor, card = importance.cached_predictor(options.weights, graph)
-    found = importance.media_importance(graph, predictor, card, importance.weights_path(options.weights), media, table.growth, table.status,
+    predictor, _card = importance.cached_predictor(options.weights, graph)
+    found = importance.media_importance(graph, predictor, importance.weights_path(options.weights), media,
                                         options.importance_ids, options.top_nodes, options.pathway_importance)
     return replace(table, importances=found, seconds=table.seconds + time.perf_counter() - start)

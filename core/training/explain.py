@@ -7,7 +7,10 @@ untrained read-out, a plain statement that the attention reflects structure only
 
 from __future__ import annotations
 
+import math
 from typing import Callable
+
+REPRODUCIBLE_R = 0.7  # two training seeds' importances or shifts correlating at least this much count as reproducible
 
 
 def _f(value, digits: int = 3) -> str:
@@ -45,10 +48,12 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
     if card.get("predictor", {}).get("guided"):
+        from core.training.model import LEARNED_BOUND  # torch: only for summaries of trained weights
+
         where = ("**Where the medium enters.** The model first predicts every reaction's flux from the medium. Its "
                  "read-out then looks at the network: a node's score is its predicted activity (the predicted flux of "
                  "a reaction, the turnover of a metabolite) plus a learned part that can raise or lower a node by "
-                 "at most 7.4×. Importance is the share of that read-out each node gets, and growth is predicted "
+                 f"at most {math.exp(LEARNED_BOUND):.1f}×. Importance is the share of that read-out each node gets, and growth is predicted "
                  "from what the read-out picks up and nothing else, so importance is where the prediction comes "
                  "from. Because it starts from predicted flux, importance leans towards busy reactions (respiration, "
                  "ATP synthase, glycolysis) and a shift between media largely follows the predicted change in flux. ")
@@ -83,7 +88,7 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
     seeds = metrics.get("seed_stability")
     if seeds:
         corr, noise = seeds.get("shift_correlation"), seeds.get("shift_over_seed_noise")
-        stable = corr is not None and corr >= 0.7 and (noise or 0) > 1
+        stable = corr is not None and corr >= REPRODUCIBLE_R and (noise or 0) > 1
         imp = seeds.get("importance_correlation") or []
         rel = seeds.get("relative_shift_correlation")
         agree = (f"Their node importances correlate {_f(min(imp), 2)}–{_f(max(imp), 2)} (glucose, acetate). "
@@ -92,7 +97,7 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
                     f"{_f(rel, 2)}. " if rel is not None else "")
         if stable:
             verdict = "Shifts are reproducible."
-        elif imp and min(imp) >= 0.7:
+        elif imp and min(imp) >= REPRODUCIBLE_R:
             verdict = ("**Importances are reproducible, shifts only partly**: which nodes matter on a medium is a "
                        "property of the training data, but the exact glucose → acetate movers differ between "
                        "training seeds; treat the shift ranking as one trained model's view.")

@@ -23,21 +23,28 @@ from core.attention.result import AttentionConfig, AttentionResult
 from core.errors import InputError
 
 
-def trained_predictions(graph, media: Sequence, model, agraph=None) -> dict[str, np.ndarray]:
-    """What trained weights ``model`` say about each medium, without the per-edge and cross-attention arrays
-    a run's panes need (a batch keeps only these): ``importance`` (C, N) float32, rows sum to 1;
-    ``predicted_growth`` (C,) 1/h; ``grows_probability`` (C,). ``media``: Conditions (their bounds only)."""
+def _model_inputs(graph, media: Sequence, agraph=None):
+    """``(structure (N, D_s), medium (C, N, 3), attention graph, structural feature names)`` for ``media``
+    (Conditions: their bounds only) on ``graph``, as the trained model reads them."""
     from core.attention.attention_graph import build_attention_graph
     from core.attention.features import structural_features
     from core.training.model import exchange_index, medium_features
 
-    if not media:
-        raise InputError("no media given to the trained model")
-    structure, _names = structural_features(graph)
+    structure, names = structural_features(graph)
     medium = medium_features(graph, list(media), exchange_index(graph))
     agraph = build_attention_graph(graph, 1, 50) if agraph is None else agraph
+    return torch.from_numpy(structure), torch.from_numpy(medium), agraph, names
+
+
+def trained_predictions(graph, media: Sequence, model, agraph=None) -> dict[str, np.ndarray]:
+    """What trained weights ``model`` say about each medium, without the per-edge and cross-attention arrays
+    a run's panes need (a batch keeps only these): ``importance`` (C, N) float32, rows sum to 1;
+    ``predicted_growth`` (C,) 1/h; ``grows_probability`` (C,). ``media``: Conditions (their bounds only)."""
+    if not media:
+        raise InputError("no media given to the trained model")
+    st, med, agraph, _names = _model_inputs(graph, media, agraph)
     with torch.no_grad():
-        out = model(torch.from_numpy(structure), torch.from_numpy(medium), agraph)
+        out = model(st, med, agraph)
     return {"importance": out.importance.numpy().astype(np.float32),
             "predicted_growth": out.growth.numpy().astype(np.float64),
             "grows_probability": torch.sigmoid(out.grows_logit).numpy().astype(np.float64)}
@@ -45,18 +52,12 @@ def trained_predictions(graph, media: Sequence, model, agraph=None) -> dict[str,
 
 def trained_attention(graph, condition_results: Sequence, model, card: dict) -> AttentionResult:
     """Attention and predictions of trained weights ``model`` (with its ``card``) on ``graph``."""
-    from core.attention.attention_graph import build_attention_graph
-    from core.attention.features import structural_features
-    from core.training.model import MEDIUM_FEATURES, exchange_index, medium_features
+    from core.training.model import MEDIUM_FEATURES
     from core.training.weights import card_summary
 
     if not condition_results:
         raise InputError("no conditions given to the trained model")
-    ex_index = exchange_index(graph)
-    structure, names = structural_features(graph)
-    medium = medium_features(graph, [r.condition for r in condition_results], ex_index)
-    agraph = build_attention_graph(graph, 1, 50)
-    st, med = torch.from_numpy(structure), torch.from_numpy(medium)
+    st, med, agraph, names = _model_inputs(graph, [r.condition for r in condition_results])
     with torch.no_grad():
         out = model(st, med, agraph, need_weights=True)
         features = model.inputs(st, med).numpy()
