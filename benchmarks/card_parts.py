@@ -8,10 +8,13 @@ data, same seed, so the same numbers) as separate processes and merges them into
     python benchmarks/card_parts.py leave-out EX_gal_e --weights W --data D --out parts/gal.json
     python benchmarks/card_parts.py faithfulness --weights W --data D --out parts/faith.json
     python benchmarks/card_parts.py seed 1 --weights W --data D --out parts/seed1.json [--other W1]
+    python benchmarks/card_parts.py baselines --weights W --data D --out parts/baselines.json
     python benchmarks/card_parts.py merge parts/*.json --weights W
 
 ``seed`` trains the same model with another seed and measures whether glucose -> acetate importance shifts
 agree between the two (Pearson correlation of the shift vectors; mean |shift| over mean |seed difference|).
+``baselines`` recomputes the mean and MLP baselines (held out by combination, and on every carbon source the
+card already leaves out) without retraining the graph model: for cards made before a baseline changed.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def _shift(graph, model, card, loaded):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=["uniform", "leave-out", "faithfulness", "seed", "merge"])
+    p.add_argument("part", choices=["uniform", "leave-out", "faithfulness", "seed", "baselines", "merge"])
     p.add_argument("arg", nargs="*")
     p.add_argument("--weights", type=Path, required=True)
     p.add_argument("--data", type=Path)
@@ -86,6 +89,14 @@ def main(argv=None) -> int:
             part["leave_source_out"][source] = {
                 "model": model_scores(lo_model, inputs, te),
                 "mlp_medium": baseline_scores(data, inputs, tr, te, config.seed)["mlp_medium"]}
+    elif args.part == "baselines":
+        from core.training.dataset import source_split
+
+        part = {"baselines": baseline_scores(data, inputs, train, test, config.seed), "leave_source_out": {}}
+        for source, old in card.get("metrics", {}).get("leave_source_out", {}).items():
+            tr, te = source_split(data.carbons, source)
+            part["leave_source_out"][source] = {
+                **old, "mlp_medium": baseline_scores(data, inputs, tr, te, config.seed)["mlp_medium"]}
     elif args.part == "faithfulness":
         from core.conditions import resolve_presets
         from core.training.command import faithfulness

@@ -47,6 +47,7 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Flux R² (variance-weighted)"] + [_f(m.get("flux_r2")) for _, m in cols],
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
+    out += _against_mlp(held, base.get("mlp_medium"), metrics.get("leave_source_out", {}), md)
     if card.get("predictor", {}).get("guided"):
         from core.training.model import LEARNED_BOUND  # torch: only for summaries of trained weights
 
@@ -115,3 +116,27 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
         out += [f"Across those media, importance ranks reactions by how much deleting them costs growth with a "
                 f"Spearman correlation of {imp:.2f} (degree alone: {deg:.2f}).", ""]
     return out
+
+
+def _against_mlp(held: dict, mlp: dict | None, left_out: dict, md: Callable[[str], str]) -> list[str]:
+    """Plain words on where a plain MLP on the medium predicts better, and where the graph model does."""
+    if not mlp:
+        return []
+    behind = [f"{what} ({_f(mlp.get(key), 2)} against {_f(held.get(key), 2)})"
+              for key, what in (("growth_r2", "growth"), ("flux_r2", "fluxes"))
+              if held.get(key) is not None and mlp.get(key) is not None and mlp[key] > held[key] + 0.005]
+    out = []
+    if behind:
+        out.append("**An MLP that reads only the medium vector predicts better** on media like the training ones: "
+                   + " and ".join(behind) + ". This model's value is that its prediction runs through the network, "
+                   "so its attention can say which parts carry it; it is not the better predictor there.")
+    unseen = [(src, v["model"].get("growth_r2"), v["mlp_medium"].get("growth_r2")) for src, v in left_out.items()
+              if isinstance(v, dict) and "model" in v and "mlp_medium" in v]
+    for src, model_r2, mlp_r2 in unseen:
+        if model_r2 is None or mlp_r2 is None:
+            continue
+        better = "better than" if model_r2 > mlp_r2 + 0.005 else ("worse than" if model_r2 < mlp_r2 - 0.005 else "as well as")
+        out.append(f"On a carbon source it never saw in training ({md(src)}) it predicts growth {better} the MLP "
+                   f"(R² {_f(model_r2, 2)} against {_f(mlp_r2, 2)}): the MLP has no input it has learned for a new "
+                   "compound, the graph model reads the compound's place in the network.")
+    return [" ".join(out), ""] if out else []

@@ -40,3 +40,16 @@ def test_unguided_weights_whose_seeds_disagree_are_called_not_reproducible():
     assert "predicted activity" not in text
     assert "not reproducible across training seeds" in text
     assert "not reproducible across training seeds" in card_text(_card(False, 0.01, [0.1, -0.02]))
+
+
+def test_summary_says_when_the_medium_mlp_predicts_better_and_where_the_graph_model_does():
+    card = _card(True, 0.29, [0.88, 0.95])
+    card["metrics"]["baselines"]["mlp_medium"] = {"growth_r2": 0.93, "flux_r2": 0.94}
+    card["metrics"]["leave_source_out"] = {"EX_gal_e": {"model": {"growth_r2": 0.57}, "mlp_medium": {"growth_r2": 0.31}}}
+    text = _summary(card)
+    assert "An MLP that reads only the medium vector predicts better" in text
+    assert "growth (0.93 against 0.81) and fluxes (0.94 against 0.51)" in text
+    assert "(EX_gal_e) it predicts growth better than the MLP (R² 0.57 against 0.31)" in text
+    # With the MLP behind on both, no such sentence.
+    card["metrics"]["baselines"]["mlp_medium"] = {"growth_r2": 0.785, "flux_r2": 0.4}
+    assert "predicts better" not in _summary(card)
