@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--guided", action="store_true",
                        help="fluxes are predicted from the medium alone and the read-out attention starts from each "
                             "node's predicted flux; growth is read only through that attention (README)")
+    train.add_argument("--medium-values", action="store_true",
+                       help="with --guided: each open exchange's medium token reaches the growth head only through "
+                            "the read-out's weight on that exchange (README)")
+    train.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay (default: %(default)s)")
     train.add_argument("--hidden", type=int, default=128,
                        help="width of the medium tokens and the prediction heads (default: %(default)s)")
     train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")

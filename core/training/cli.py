@@ -23,6 +23,10 @@ def _check(args) -> None:
         raise InputError(f"--hidden must be between 8 and 4,096 (got {args.hidden})")
     if not 1 <= getattr(args, "batch", 64) <= 4096:
         raise InputError(f"--batch must be between 1 and 4,096 (got {args.batch})")
+    if not (math.isfinite(getattr(args, "weight_decay", 0.0)) and 0 <= getattr(args, "weight_decay", 0.0) <= 1):
+        raise InputError(f"--weight-decay must be between 0 and 1 (got {args.weight_decay})")
+    if getattr(args, "medium_values", False) and not getattr(args, "guided", False):
+        raise InputError("--medium-values needs --guided (it changes how the guided read-out feeds the heads)")
     if not 1 <= args.processes <= 256:
         raise InputError(f"--processes must be between 1 and 256 (got {args.processes})")
     if not 0 <= args.seed < 2**32:
@@ -52,6 +56,8 @@ def train_cli(args) -> int:
     config = TrainConfig(d_model=args.d_model, heads=args.heads, layers=args.layers, epochs=args.epochs,
                          batch=getattr(args, "batch", 64), hidden=getattr(args, "hidden", 128),
                          bottleneck=getattr(args, "bottleneck", False), guided=getattr(args, "guided", False),
+                         medium_values=getattr(args, "medium_values", False),
+                         weight_decay=getattr(args, "weight_decay", 1e-5),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)

@@ -114,13 +114,14 @@ class MetabolicPredictor(nn.Module):
     def __init__(self, d_struct: int, n_nodes: int, reaction_nodes, exchange_nodes, d_model: int = 32,
                  heads: int = 4, layers: int = 2, readout_queries: int = 4, id_dim: int = 16,
                  hidden: int = 128, dropout: float = 0.0, uniform: bool = False, growth_scale: float = 1.0,
-                 flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False, guided: bool = False):
+                 flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False, guided: bool = False,
+                 medium_values: bool = False):
         super().__init__()
         self.spec = dict(d_struct=d_struct, n_nodes=n_nodes, d_model=d_model, heads=heads, layers=layers,
                          readout_queries=readout_queries, id_dim=id_dim, hidden=hidden, dropout=dropout,
                          uniform=uniform, growth_scale=float(growth_scale), flux_rank=flux_rank,
                          bottleneck=bool(bottleneck or guided), guided=bool(guided),
-                         architecture="two-stream")
+                         medium_values=bool(medium_values and guided), architecture="two-stream")
         self.register_buffer("reaction_nodes", torch.as_tensor(np.asarray(reaction_nodes), dtype=torch.long))
         self.register_buffer("exchange_nodes", torch.as_tensor(np.asarray(exchange_nodes), dtype=torch.long))
         # (X, 6) atoms of C, H, N, O, P, S in each exchange's compound (zeros where the formula is unknown):
@@ -156,6 +157,8 @@ class MetabolicPredictor(nn.Module):
         self.flux_medium = _mlp(hidden if guided else heads_in, hidden, flux_rank)
         if guided:  # the weight of predicted activity in the read-out scores (softplus of it)
             self.guide = nn.Parameter(torch.zeros(()))
+        if self.spec["medium_values"]:  # what an open exchange's token adds to its node's read-out value
+            self.token_value = nn.Linear(hidden, d_model)
         self.flux_reaction = nn.Sequential(nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, flux_rank))
         # A free factor per reaction beside the one read from its embedding (as an MLP's output layer has).
         self.flux_free = nn.Parameter(torch.zeros(self.n_reactions, flux_rank))
@@ -170,7 +173,8 @@ class MetabolicPredictor(nn.Module):
         return cls(int(s["d_struct"]), int(s["n_nodes"]), reaction_nodes, exchange_nodes, int(s["d_model"]),
                    int(s["heads"]), int(s["layers"]), int(s["readout_queries"]), int(s["id_dim"]), int(s["hidden"]),
                    float(s["dropout"]), bool(s["uniform"]), float(s["growth_scale"]), int(s["flux_rank"]),
-                   bottleneck=bool(s.get("bottleneck", False)), guided=bool(s.get("guided", False)))
+                   bottleneck=bool(s.get("bottleneck", False)), guided=bool(s.get("guided", False)),
+                   medium_values=bool(s.get("medium_values", False)))
         # exchange_elements is a buffer: load_state_dict fills it from the file.
 
     def reset_parameters(self) -> None:
@@ -230,7 +234,14 @@ class MetabolicPredictor(nn.Module):
         if masked is not None:
             scores = scores.masked_fill(masked.unsqueeze(-1), float("-inf"))
         readout = torch.softmax(scores, dim=1)  # [C, N, P]
-        pooled = torch.einsum("cnp,nd->cpd", readout, self.value(h)).flatten(1)  # [C, P*D]
+        pooled = torch.einsum("cnp,nd->cpd", readout, self.value(h))  # [C, P, D]
+        if self.spec.get("medium_values"):
+            # An open exchange's value also carries its token (what and how much the medium offers there), at the
+            # read-out's weight of that node times N (uniform attention would give the plain sum of the tokens):
+            # the heads learn the medium only through the exchanges the read-out attends to.
+            w = readout[ci, ex[xi]] * readout.shape[1]  # [T, P]
+            pooled = pooled.index_add(0, ci, w.unsqueeze(-1) * self.token_value(tokens).unsqueeze(1))
+        pooled = pooled.flatten(1)  # [C, P*D]
         # Bottleneck: the heads see the medium only through what the read-out attention picks from the network.
         summary = pooled if self.spec["bottleneck"] else torch.cat([pooled, context], dim=1)
         if guided:

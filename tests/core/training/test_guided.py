@@ -41,3 +41,29 @@ def test_guided_read_out_starts_at_predicted_flux_and_growth_reads_only_it(tb_gr
     p, d = model.spec["readout_queries"], model.spec["d_model"]
     assert model.growth_head[0].in_features == p * d + p
     assert float((g - out.growth).abs().max()) > 0 and float(out.growth.max() - out.growth.min()) > 0
+
+
+def test_medium_values_reach_growth_only_through_the_exchanges_the_read_out_keeps(tb_graph, tb_data):
+    from core.training.model import MetabolicPredictor
+
+    inputs = training_inputs(tb_graph, tb_data)
+    model = build_predictor(inputs, TrainConfig(d_model=8, heads=2, guided=True, medium_values=True), 1.0).eval()
+    assert model.spec["medium_values"]
+    medium = inputs.medium[:2]
+    open_ex = (medium[..., 2] > 0)  # (C, N): the open exchanges, where the medium's tokens sit
+
+    def token_grad(masked):
+        model.zero_grad()
+        model(inputs.structure, medium, inputs.graph, masked=masked).growth.sum().backward()
+        return float(model.token_value.weight.grad.abs().sum())
+
+    assert token_grad(None) > 0
+    # With every open exchange removed from the read-out, the tokens' values no longer reach growth.
+    assert token_grad(open_ex) == 0.0
+    # The setting travels with the weights.
+    again = MetabolicPredictor.from_spec(model.spec, inputs.reaction_nodes, inputs.exchange_nodes)
+    again.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        a = model(inputs.structure, medium, inputs.graph).growth
+        b = again.eval()(inputs.structure, medium, inputs.graph).growth
+    assert torch.equal(a, b)
