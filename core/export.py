@@ -88,10 +88,34 @@ def _xml_safe(text: str) -> str:
 def export_figure_png(fig, path: str | Path, overwrite: bool = True, dpi: int = FIGURE_DPI) -> Path:
     """Save a matplotlib figure as PNG at ``dpi`` (300 by default; written into the file's metadata).
 
-    zlib level 1 (Pillow's default is 6): the same pixels, about half the time on a 300 DPI heatmap,
-    files about 15 % larger (issue 17)."""
+    Drawn once: ``savefig`` first runs a layout pass of its own and then draws again; here the
+    figure's layout runs inside the one draw, which gives the same pixels (tested). Saved as 8-bit
+    RGB (the figures are opaque: an alpha channel would be 255 everywhere) with zlib level 1
+    (Pillow's default is 6). Together about a third less CPU than ``savefig`` on this set (issue 17),
+    files ~12 % smaller than RGBA at level 1. A figure that is not opaque goes through ``savefig``.
+    """
+    import matplotlib
+    from matplotlib.colors import to_rgba
+    from PIL import Image, PngImagePlugin
+
+    patch = fig.patch
+    if not hasattr(fig.canvas, "buffer_rgba") or not patch.get_visible() or (patch.get_alpha() or 1.0) < 1.0 \
+            or to_rgba(patch.get_facecolor())[3] < 1.0:
+        with atomic_path(path, overwrite) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        return Path(path)
+    shown_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        fig.canvas.draw()
+        rgba = fig.canvas.buffer_rgba()  # [rows, columns, 4] uint8
+        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    finally:
+        fig.dpi = shown_dpi
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
     with atomic_path(path, overwrite) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        image.save(tmp, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL, pnginfo=info)
     return Path(path)
 
 

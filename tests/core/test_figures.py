@@ -176,3 +176,31 @@ def test_single_condition_figures_say_there_is_nothing_to_compare(tmp_path):
     fig = F.shifts_figure(rep.conditions)
     assert "nothing to compare" in fig.axes[0].texts[0].get_text()
     check_png(F.layer_figure(rep.entropy, rep.sparsity, rep.layers), tmp_path / "one_layer.png")
+
+
+def test_png_drawn_once_has_savefigs_pixels_at_300_dpi(run, tmp_path):
+    """export_figure_png draws once and saves RGB (issue 17): the pixels are savefig's, the DPI 300."""
+    import io
+
+    graph, conds, att, rep = run
+    for make in (lambda: F.attention_heatmap(graph, att, 0), lambda: F.pathway_heatmap(rep.pathways, 1),
+                 lambda: F.layer_figure(rep.entropy, rep.sparsity, rep.layers)):
+        path = tmp_path / "fig.png"
+        export_figure_png(make(), path)
+        reference = io.BytesIO()
+        make().savefig(reference, format="png", dpi=300)
+        with Image.open(path) as got, Image.open(reference) as want:
+            assert got.mode == "RGB" and want.mode == "RGBA"
+            assert got.info["dpi"] == pytest.approx((300, 300), abs=0.5)
+            want = np.asarray(want)
+            assert (want[..., 3] == 255).all()
+            np.testing.assert_array_equal(np.asarray(got), want[..., :3])
+
+
+def test_a_transparent_figure_keeps_its_alpha(tmp_path):
+    fig = F.new_figure(2, 2)
+    fig.patch.set_alpha(0.0)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    export_figure_png(fig, tmp_path / "t.png")
+    with Image.open(tmp_path / "t.png") as img:
+        assert img.mode == "RGBA" and np.asarray(img)[0, 0, 3] == 0
