@@ -60,8 +60,11 @@ class TrainDialog(QDialog):
         self.setWindowTitle("Train the attention model")
         self.runner = TaskRunner(self)
         self.process: ComputeProcess | None = None
-        # TrainConfig fields (epochs, d_model, heads…) and "deletions"; the defaults are main.py train's
-        self.options: dict = {}
+        # TrainConfig fields (epochs, d_model, heads…) and "deletions": the shipped weights' wiring, whose read-out
+        # attention carries the prediction (the bare TrainConfig default's does not, see core/training/model.py).
+        from core.training import RECOMMENDED_WIRING
+
+        self.options: dict = dict(RECOMMENDED_WIRING)
         self.card: dict | None = None
         self.history: list[dict] = []
         self.trained_path: Path | None = None

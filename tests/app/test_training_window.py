@@ -109,7 +109,7 @@ def test_weights_that_do_not_fit_the_graph_give_a_dialog(qtbot, window, dialogs,
 def _train(qtbot, window, media=120, **options):
     dialog = window.open_train_dialog()
     qtbot.addWidget(dialog)
-    dialog.options = dict(TINY, **options)
+    dialog.options = {**dialog.options, **TINY, **options}  # the window's own wiring, at a tiny size
     dialog.media.setValue(media)
     return dialog
 
@@ -129,6 +129,8 @@ def test_train_dialog_trains_shows_curves_scatter_and_scores_then_saves_and_uses
     x, y = dialog.curves["val_loss"].getData()
     assert list(x) == [1.0, 2.0] and np.isfinite(y).all()
     card = dialog.card
+    # The window trains the shipped weights' wiring, whose read-out carries the prediction.
+    assert card["train"]["guided"] and card["train"]["medium_values"]
     points = card["metrics"]["held_out_points"]
     assert len(points["fba"]) == card["metrics"]["split"]["test"] == len(dialog.scatter.data) > 0
     headers = [dialog.scores.horizontalHeaderItem(j).text() for j in range(dialog.scores.columnCount())]
