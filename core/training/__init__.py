@@ -3,9 +3,8 @@ multi-task predictor (growth, grows or not, fluxes) on the attention encoder, he
 baselines, faithfulness checks, and weights files with a card. No Qt.
 """
 
-# The wiring of the shipped textbook weights, which the window's Train action uses: its read-out is faithful and two
-# training seeds agree on its glucose -> acetate shifts (model.py, resources/weights/README.md). Not
-# ``medium_values``: it predicts better (textbook growth R² 0.954, flux 0.904) but its shifts did not reproduce
-# across seeds (r 0.47, smaller than the seed-to-seed difference). Here, not in train.py, so that the window can
-# read it without importing torch.
-RECOMMENDED_WIRING = {"guided": True, "weight_decay": 1e-3}
+# The wiring of the shipped weights, which the window's Train action uses: its read-out is faithful and two training
+# seeds agree on its glucose -> acetate shifts (model.py, resources/weights/README.md, where the variants tried
+# — weight decay 1e-3, --medium-values — are measured). Here, not in train.py, so that the window can read it
+# without importing torch.
+RECOMMENDED_WIRING = {"guided": True}
