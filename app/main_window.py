@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from app import settings as S
 from app.docks import DockLayout, add_dock
 from app.exporter import Exporter
+from app.handover import Handover, result_steps
 from app.jobs import pipeline_job
 from app.opener import Opener
 from app.plain import literal
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.closing = False
         self.opener = Opener(self)
         self.exporter = Exporter(self)
+        self.handover = Handover(self)  # results reach the panes without freezing the window
 
         self._build_panes()
         self._build_menus()
@@ -346,6 +348,7 @@ class MainWindow(QMainWindow):
     def start_pipeline_task(self, job, *args) -> None:
         """Run ``job`` (:func:`app.jobs.pipeline_job` or :func:`app.jobs.resume_job`) as the run."""
         self.run_started_at = time.perf_counter()
+        self.handover.cancel()
         self.set_status("Starting…")
         self.set_busy("run")
         self.runner.start("run", job, *args, on_finished=self._run_finished, on_failed=self._run_failed,
@@ -399,7 +402,10 @@ class MainWindow(QMainWindow):
         except InputError as exc:
             self.show_error("Could not reopen the model", exc)
             return
-        self.show_result(result)
+        self.set_status("Showing the results…")
+        self.handover.show(result, self._results_ready)
+
+    def _results_ready(self, result) -> None:
         elapsed = time.perf_counter() - self.run_started_at if self.run_started_at else None
         self.last_run_seconds = elapsed
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
@@ -410,8 +416,8 @@ class MainWindow(QMainWindow):
             log.log(note_level(note), note)
         log.info("Results shown %s after Run (%s)", f"{elapsed:.2f} s" if elapsed else "", stages)
         self.set_status(msg + (" " + result.notes[0] if result.notes else ""))
-        self.results_shown.emit(result)
-        self.projects.autosave()
+        # On the next turn, after the log pane's queued lines: whoever waits for it finds them logged.
+        QTimer.singleShot(0, lambda: None if self.closing else (self.results_shown.emit(result), self.projects.autosave()))
 
     def _run_failed(self, exc) -> None:
         self.set_busy(None)
@@ -423,21 +429,12 @@ class MainWindow(QMainWindow):
         if not self.status_label.text().startswith(("Run cancelled", "Inputs changed")):
             self.set_status("Run cancelled.")
 
-    def show_result(self, result) -> None:
-        """Give every pane the result (plain objects) and keep the selection if the node still exists."""
-        self.result = result
-        for pane in (*self.result_panes, self.details):
-            pane.set_result(result)
-        self.search_bar.set_graph(result.graph, getattr(result.loaded, "model", None))
-        node = self.selection.node
-        if (node is None or node not in result.graph.index) and result.attention is not None:
-            # Start on the most important node so the details and relationships show something.
-            import numpy as np
-
-            top = int(np.argmax(np.asarray(result.attention.importance).mean(axis=0)))
-            self.selection.select(result.graph.node_ids[top])
-        else:
-            self._selection_changed(node)
+    def show_result(self, result, views=None) -> None:
+        """Give every pane the result (plain objects) at once and keep the selection if the node still
+        exists; a run's result goes through :class:`app.handover.Handover` instead, in steps."""
+        self.handover.cancel()
+        for _name, step in result_steps(self, result, views):
+            step()
 
     def search_for(self, text: str) -> str | None:
         """Select the node named by ``text`` (a completer entry, an id or an exact name)."""
@@ -483,6 +480,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.closing = True
+        self.handover.cancel()
         self.save_settings()
         if not self.runner.shutdown(CLOSE_GRACE_MS):
             # A task still waits on the compute process: end the process, which ends the wait, rather

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
+from app.handover import settle_garbage
 from app.jobs import load_model_job
 from app.project_controller import PROJECT_SUFFIX
 from core.errors import InputError
@@ -28,6 +29,7 @@ class Opener(QObject):
 
     def __init__(self, window):
         super().__init__(window)
+        self.imports_warmed = False
         self.window = window
         self.pending_conditions: list[str] | None = None
         self.run_after_load = False
@@ -61,12 +63,20 @@ class Opener(QObject):
         w.set_busy("load")
         w.runner.start("load", load_model_job, str(source), w.setup.carbon.isChecked(),
                        on_finished=self._loaded, on_failed=self._failed, on_progress=w.show_progress)
+        if not self.imports_warmed:  # the first run's panes need igraph: imported while the model opens
+            from core.views.panes import warm_view_imports
+
+            self.imports_warmed = True
+            w.runner.start("warm-imports", warm_view_imports)
 
     def _loaded(self, value) -> None:
         w = self.window
         loaded, presets = value
         w.set_busy(None)
+        if w.loaded is not None and w.loaded is not loaded:
+            settle_garbage(False)  # the model replaced may be collected again (app.handover)
         w.loaded = loaded
+        settle_garbage()  # the cycle collector never walks the model during a run
         w.setup.set_model(loaded, presets)
         w.remember_file(loaded.source.removeprefix("bundled:"))
         m = loaded.model

@@ -16,39 +16,10 @@ from PySide6.QtCore import QStringListModel, Signal
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
 from app.plain import esc
+from core.views.search import SYNONYM_KEYS, base_id, search_terms, synonyms  # noqa: F401  (re-exported)
 
 SUGGESTIONS = 15
-# Annotation keys whose values are useful synonyms (ids a biologist may type, and readable names).
-SYNONYM_KEYS = ("bigg.metabolite", "bigg.reaction", "kegg.compound", "kegg.reaction", "biocyc", "metanetx.chemical",
-                "ec-code", "seed.compound", "chebi")
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def base_id(node_id: str) -> str:
-    """A metabolite id without its compartment suffix ("glc__D_e" -> "glc__D")."""
-    head, sep, tail = node_id.rpartition("_")
-    return head if sep and 0 < len(tail) <= 2 else node_id
-
-
-def synonyms(model, node_id: str) -> tuple[str, ...]:
-    """Annotation ids and names of ``node_id`` in the cobra ``model`` (empty without a model)."""
-    if model is None:
-        return ()
-    for collection in (model.metabolites, model.reactions):
-        if node_id in collection:
-            annotation = collection.get_by_id(node_id).annotation or {}
-            out = []
-            for key in SYNONYM_KEYS:
-                value = annotation.get(key)
-                out += [value] if isinstance(value, str) else list(value or ())
-            return tuple(str(v) for v in out)
-    return ()
-
-
-def search_terms(graph, model=None) -> list[tuple[str, ...]]:
-    """Per node, the lower-case terms a search matches: name, id, id without compartment, synonyms."""
-    return [tuple(dict.fromkeys(t.lower() for t in (name, nid, base_id(nid), *synonyms(model, nid)) if t))
-            for nid, name in zip(graph.node_ids, graph.node_names)]
 
 
 def rank_nodes(graph, terms: list[tuple[str, ...]], text: str, limit: int | None = None) -> list[tuple[int, int]]:
@@ -143,10 +114,11 @@ class NodeSearch(QToolBar):
             self._status[0]("")
         self._said = ""
 
-    def set_graph(self, graph, model=None) -> None:
-        """Offer the nodes of ``graph`` (a MetabolicGraph); ``model`` (cobra) adds annotation synonyms."""
+    def set_graph(self, graph, model=None, terms: list[tuple[str, ...]] | None = None) -> None:
+        """Offer the nodes of ``graph`` (a MetabolicGraph); ``model`` (cobra) adds annotation synonyms.
+        ``terms``: :func:`search_terms` of the two, when already built off this thread."""
         self.graph, self.model = graph, model
-        self.terms = search_terms(graph, model)
+        self.terms = search_terms(graph, model) if terms is None else terms
         self._entries = {f"{name} — {nid}": nid for nid, name in zip(graph.node_ids, graph.node_names)}
         self.suggestions.setStringList([])
 

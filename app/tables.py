@@ -84,9 +84,11 @@ class ColumnTableModel(QAbstractTableModel):
             return
         values = self._columns[column].values
         descending = order == Qt.SortOrder.DescendingOrder
-        numeric_kind = all(isinstance(v, (int, float, np.integer, np.floating)) or v is None for v in values)
+        array = isinstance(values, np.ndarray) and values.dtype.kind in "fiu"  # thousands of rows: no Python loop
+        numeric_kind = array or all(isinstance(v, (int, float, np.integer, np.floating)) or v is None for v in values)
         if numeric_kind:
-            key = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+            key = values.astype(np.float64) if array else \
+                np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
             nan = ~np.isfinite(key)
             key = np.where(nan, 0.0, -key if descending else key)
             perm = np.lexsort((np.arange(self._n), key, nan))  # NaN last either way
@@ -332,7 +334,7 @@ def values_first(columns: Sequence[Column], id_column: str | None) -> list[int]:
     return lead + [name] + [i for i in rest if is_number(columns[i])] + [i for i in rest if not is_number(columns[i])] + [ident]
 
 
-def numeric(values) -> list:
-    """A list of Python floats (NaN kept) from an array, for a Column."""
-    return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+def numeric(values) -> np.ndarray:
+    """A flat float64 array (NaN kept) for a Column: sorted and shown without a Python list per row."""
+    return np.asarray(values, dtype=np.float64).ravel()
 

@@ -17,7 +17,11 @@ SIMILAR = 15
 
 
 def _label_columns(labels, nodes=None) -> list[Column]:
-    idx = range(labels.n_nodes) if nodes is None else nodes
+    if nodes is None:  # every node: the label sequences as they are
+        kinds = np.asarray(NODE_TYPE_NAMES, dtype=object)[np.asarray(labels.types, dtype=np.int64)]
+        return [Column("name", labels.names), Column("id", labels.ids), Column("type", kinds),
+                Column("pathway", labels.pathways)]
+    idx = nodes
     return [Column("name", [labels.names[i] for i in idx]), Column("id", [labels.ids[i] for i in idx]),
             Column("type", [NODE_TYPE_NAMES[int(labels.types[i])] for i in idx]),
             Column("pathway", [labels.pathways[i] for i in idx])]
@@ -53,21 +57,26 @@ class AnalysisTablesPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
-    def set_result(self, result) -> None:
-        self.result = result
+    def set_result(self, result, views=None) -> None:
+        for step in self.result_steps(result, views):
+            step()
+
+    def result_steps(self, result, views=None) -> list:
+        """:meth:`set_result` as steps the window runs one per turn of its event loop: one table each."""
         rep = result.analysis if result is not None else None
+
+        def first() -> None:
+            self.result = result
+            if rep is None:
+                for t in self.tables.values():
+                    t.set_columns([])
+                for n in self.notes.values():
+                    n.setText("No analysis yet.")
+
         if rep is None:
-            for t in self.tables.values():
-                t.set_columns([])
-            for n in self.notes.values():
-                n.setText("No analysis yet.")
-            return
-        self._centrality(rep)
-        self._statistics(rep)
-        self._clustering(rep)
-        self._correlations(rep)
-        self._pathways(rep)
-        self._relationships()
+            return [first]
+        return [first, lambda: self._centrality(rep), lambda: self._statistics(rep), lambda: self._clustering(rep),
+                lambda: self._correlations(rep), lambda: self._pathways(rep), self._relationships]
 
     def _centrality(self, rep) -> None:
         cen = rep.centrality
@@ -83,7 +92,7 @@ class AnalysisTablesPane(QWidget):
                                tooltip="attention this node pays to its neighbours"))
         cols.append(Column("entropy", numeric(rep.entropy.node_mean),
                            tooltip="0 = looks at one neighbour, 1 = spreads attention evenly"))
-        cols.append(Column("degree", [int(x) for x in cen.degree]))
+        cols.append(Column("degree", np.asarray(cen.degree, dtype=np.int64).tolist()))
         cols.append(Column("betweenness", numeric(cen.betweenness), tooltip=cen.betweenness_method))
         self.tables["centrality"].set_columns(cols, id_column="id", sort_column=4)
         rho = "; ".join(f"{a} vs {b}: ρ = {cen.spearman_rho[0, m]:.2f}" for m, (a, b) in enumerate(cen.comparisons)
@@ -115,8 +124,8 @@ class AnalysisTablesPane(QWidget):
     def _clustering(self, rep) -> None:
         cl = rep.clustering
         cols = _label_columns(rep.labels)
-        cols += [Column("k-means cluster", [int(x) for x in cl.kmeans_labels]),
-                 Column("DBSCAN cluster", [int(x) for x in cl.dbscan_labels], tooltip="-1 = noise (fits no group)"),
+        cols += [Column("k-means cluster", np.asarray(cl.kmeans_labels, dtype=np.int64).tolist()),
+                 Column("DBSCAN cluster", np.asarray(cl.dbscan_labels, dtype=np.int64).tolist(), tooltip="-1 = noise (fits no group)"),
                  Column("mean importance", numeric(cl.importance_mean))]
         self.tables["clustering"].set_columns(cols, id_column="id", sort_column=6)
         summary = cl.describe(cl.kmeans_labels, n_top=2)

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
 
 from app.panes.shift_view import ShiftView
@@ -16,6 +16,7 @@ from app.plain import literal, plain_label
 from app.tables import Column, FilterTable
 from core.conditions import growth_arrays
 
+COMPACT_HEIGHT = 480  # px: a shorter pane (a laptop) gives the growth plot's room to the shift chart
 FBA_BRUSH = (76, 114, 176)
 MEASURED_BRUSH = (150, 150, 150)
 PREDICTED_BRUSH = (221, 132, 82)
@@ -60,13 +61,19 @@ class ComparisonPane(QWidget):
         # Which attention ran: trained weights (their predicted growth beside FBA's) or untrained.
         self.trust_note = plain_label(QLabel(self))
         self.trust_note.setWordWrap(True)
+        # Short of height (1366x768), the growth plot gives way to this line and the shift chart gets the
+        # room for its bars (it showed one bar there).
+        self.growth_line = plain_label(QLabel(self))
+        self.growth_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.growth_line.setVisible(False)
         lower = QWidget(self)
         lay = QVBoxLayout(lower)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.growth_line)
         lay.addLayout(pair_row)
         lay.addWidget(self.tabs, 1)
         split = QSplitter(Qt.Orientation.Vertical, self)
-        upper = QWidget(self)
+        self.upper = upper = QWidget(self)
         ulay = QVBoxLayout(upper)
         ulay.setContentsMargins(0, 0, 0, 0)
         ulay.addWidget(self.growth_plot, 1)
@@ -79,19 +86,42 @@ class ComparisonPane(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
 
-    def set_result(self, result) -> None:
-        self.result = result
-        self._draw_growth()
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        compact = self.height() < COMPACT_HEIGHT
+        if compact == self.upper.isVisible():
+            self.upper.setVisible(not compact)
+            self.growth_line.setVisible(compact)
+
+    def compact(self) -> bool:
+        """True when the growth plot gave way to one line (a short pane)."""
+        return not self.upper.isVisible()
+
+    def set_result(self, result, views=None) -> None:
+        """Show ``result``; ``views`` (:class:`core.views.panes.PaneViews`) carries the ranked movers."""
+        for step in self.result_steps(result, views):
+            step()
+
+    def result_steps(self, result, views=None) -> list:
+        """:meth:`set_result` as steps the window runs one per turn of its event loop (each a few tens
+        of ms at genome scale): the growth plot, the top-node table, the shift chart, the shift tables."""
         comparison = result.analysis.conditions if result is not None and result.analysis is not None else None
-        self.pair.blockSignals(True)
-        self.pair.clear()
-        if comparison is not None:
-            names = comparison.condition_names
-            for a, b in comparison.pairs:
-                self.pair.addItem(f"{names[b]} vs {names[a]}")
-        self.pair.blockSignals(False)
-        self._fill_top(comparison)
-        self._fill_shifts()
+
+        def growth() -> None:
+            self.result = result
+            self._draw_growth()
+            self.pair.blockSignals(True)
+            self.pair.clear()
+            if comparison is not None:
+                names = comparison.condition_names
+                for a, b in comparison.pairs:
+                    self.pair.addItem(f"{names[b]} vs {names[a]}")
+            self.pair.blockSignals(False)
+
+        movers = views.movers if views is not None else None
+        return [growth, lambda: self._fill_top(comparison),
+                lambda: self.shift_chart.set_comparison(comparison, self.pair.currentIndex(), movers),
+                lambda: self._fill_shifts(chart=False)]
 
     def _draw_growth(self) -> None:
         gp = self.growth_plot.getPlotItem()
@@ -103,6 +133,7 @@ class ComparisonPane(QWidget):
         r = self.result
         if r is None:
             self.growth_note.setText("")
+            self.growth_line.setText("")
             return
         conds = r.conditions
         x = np.arange(len(conds), dtype=float)
@@ -139,6 +170,11 @@ class ComparisonPane(QWidget):
         gp.setYRange(0, max(top, 1e-3) * (1.6 if has_measured else 1.3), padding=0)  # room for the legend
         gp.setMouseEnabled(x=False, y=False)
         gp.hideButtons()
+        line = "Growth (1/h): " + ", ".join(f"{c.name} {c.growth_rate:.3f}" for c in conds)
+        if has_predicted:
+            line += "; predicted " + ", ".join("–" if not np.isfinite(p) else f"{p:.3f}" for p in predicted)
+        self.growth_line.setText(line)
+        self.growth_line.setToolTip(literal(line + "\n\n" + trust_text(r.attention) + "\n" + trust_details(r.attention)))
         notes = [f"{c.name}: {c.status_text()}" for c in conds if not c.grows]
         self.growth_note.setText(("Not used for attention: " + "; ".join(notes)) if notes else "")
         self.trust_note.setText(trust_text(r.attention))
@@ -164,11 +200,12 @@ class ComparisonPane(QWidget):
                                tooltip=f"share of the attention received in {cname}"))
         self.top_table.set_columns(cols, id_column="id", sort_column=4)
 
-    def _fill_shifts(self, *_args) -> None:
+    def _fill_shifts(self, *_args, chart: bool = True) -> None:
         r = self.result
         comparison = r.analysis.conditions if r is not None and r.analysis is not None else None
         pair = self.pair.currentIndex()
-        self.shift_chart.set_comparison(comparison, pair)
+        if chart:
+            self.shift_chart.set_comparison(comparison, pair)
         shifts_tab = self.tabs.indexOf(self.shift_table)
         if comparison is None or pair < 0:
             self.shift_table.set_columns([])

@@ -38,19 +38,18 @@ class DetailsPane(QWidget):
         self.node: str | None = None
         self.show_node(None)
 
-    def set_result(self, result) -> None:
+    def set_result(self, result, views=None) -> None:
+        """Show ``result``; ``views`` (:class:`core.views.panes.PaneViews`) carries the importance ranks."""
+        from core.views.panes import importance_ranks
+
         self.result = result
         self._flux_index = {}
         self._ranks = None
         if result is not None and result.conditions:
             self._flux_index = {rid: j for j, rid in enumerate(result.conditions[0].reaction_ids)}
         if result is not None and result.attention is not None:
-            imp = np.asarray(result.attention.importance, dtype=np.float64)  # [C, N]
-            order = np.argsort(-imp, axis=1, kind="stable")
-            ranks = np.empty_like(order)
-            rows = np.arange(imp.shape[0])[:, None]
-            ranks[rows, order] = np.arange(imp.shape[1])[None, :] + 1
-            self._ranks = ranks
+            ranks = views.ranks if views is not None else None
+            self._ranks = importance_ranks(result.attention.importance) if ranks is None else ranks  # [C, N]
         self.show_node(self.node)
 
     def show_node(self, node_id: str | None) -> None:
@@ -94,13 +93,30 @@ class DetailsPane(QWidget):
             equation = self._equation(node_id)
             if equation:
                 parts.append(f"<tr><td><b>Reaction</b></td><td>{_e(equation)}</td></tr>")
-        parts.append(f"<tr><td><b>Degree</b></td><td>{int(g.degree[i])} edges in the graph</td></tr></table>")
+        parts.append(f"<tr><td><b>Degree</b></td><td>{_e(self._degree_text(i))}</td></tr></table>")
         parts.append(self._importance_table(i))
         if g.node_types[i] == METABOLITE:
             parts.append(self._metabolite_fluxes(i))
         else:
             parts.append(self._reaction_fluxes(node_id))
         return "".join(parts)
+
+    def _degree_text(self, i: int) -> str:
+        """Edges in the graph, and for a reaction its metabolites in the model with the currency metabolites
+        the graph left out named ("0 edges" said nothing about ATP synthase, all of whose six are currency)."""
+        g = self.result.graph
+        edges = int(g.degree[i])
+        model = getattr(self.result.loaded, "model", None)
+        nid = g.node_ids[i]
+        if g.node_types[i] == METABOLITE or model is None or nid not in model.reactions:
+            return f"{edges} edges in the graph"
+        mets = model.reactions.get_by_id(nid).metabolites
+        removed = set(g.removed_currency)
+        hidden = [m.name or m.id for m in mets if m.id in removed]
+        if not hidden:
+            return f"{len(mets)} metabolites, {edges} edges in the graph"
+        return (f"{len(mets)} metabolites: {len(mets) - len(hidden)} in the graph ({edges} edges), {len(hidden)} "
+                f"currency metabolites hidden ({', '.join(dict.fromkeys(hidden))})")
 
     def _what_was_run(self) -> str:
         """The run's objective, solver, carbon normalisation, each medium's limiting uptakes and growth,

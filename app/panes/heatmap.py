@@ -26,7 +26,8 @@ from app.panes import combo_state, restore_combos
 from app.panes.heatmap_axes import LABEL_CHARS, block_ticks, log_ticks, node_caption, pathway_image, pathway_ticks
 from app.panes.heatmap_axes import short as _short
 from app.plain import esc
-from core.views import attention_slice, heatmap_grid, heatmap_window, pathway_order
+from core.views import attention_slice, heatmap_window, pathway_order
+from core.views.heatmap import heatmap_image, pooled
 
 MAX_PIXELS = 1500
 DETAIL_NODES = 1200  # zoomed in to this many nodes across (or fewer), cells are single node pairs
@@ -52,6 +53,9 @@ class HeatmapPane(QWidget):
         self._rank_rows = self._rank_cols = None  # (E,) pathway-order rank of each edge's target/source
         self._detail_window = None  # (r0, r1, c0, c1) shown at one cell per node pair, or None
         self._level_shown: bool | None = None  # the level drawn last (True: nodes); a change re-fits the view
+        self._images: dict = {}  # (condition, layer, head) -> HeatmapImage, made off this thread when given
+        self._pools: dict = {}  # (condition, layer, head, factor) -> pooled image
+        self._key = None  # the (condition, layer, head) drawn
         self._build()
 
     def _build(self) -> None:
@@ -153,8 +157,12 @@ class HeatmapPane(QWidget):
         if state.get("colormap"):
             self.set_colormap(str(state["colormap"]))
 
-    def set_result(self, result) -> None:
+    def set_result(self, result, views=None) -> None:
+        """Show ``result``; ``views`` (:class:`core.views.panes.PaneViews`) carries the pathway order and
+        the first image computed off the window's thread (without it they are computed here)."""
         self.result = result
+        self._images = dict(views.images) if views is not None else {}
+        self._pools = dict(views.pooled) if views is not None else {}
         att = result.attention if result is not None else None
         boxes = (self.condition, self.layer, self.head)
         for box in boxes:
@@ -165,12 +173,15 @@ class HeatmapPane(QWidget):
             self.layer.addItems([f"layer {i + 1}" for i in range(att.n_layers)])
             self.layer.setCurrentIndex(att.n_layers - 1)
             self.head.addItems(["mean of heads"] + [f"head {h + 1}" for h in range(att.n_heads)])
-            self._order = pathway_order(result.graph)
+            if views is not None and views.order is not None:
+                self._order, self._rank_rows, self._rank_cols = views.order, views.rank_rows, views.rank_cols
+            else:
+                self._order = pathway_order(result.graph)
+                self._rank_rows = self._order.rank[att.edge_index[1]]
+                self._rank_cols = self._order.rank[att.edge_index[0]]
             n = result.graph.n_nodes
             p = max(min(n, MAX_PIXELS), 1)
             scale = p / max(n, 1)
-            self._rank_rows = self._order.rank[att.edge_index[1]]
-            self._rank_cols = self._order.rank[att.edge_index[0]]
             self._pix_rows = np.minimum((self._rank_rows * scale).astype(np.int64), p - 1)
             self._pix_cols = np.minimum((self._rank_cols * scale).astype(np.int64), p - 1)
         else:
@@ -206,14 +217,15 @@ class HeatmapPane(QWidget):
         self.head.setEnabled(nodes)
         item = self.plot.getPlotItem()
         if nodes:
-            self._weights = self.current_weights()
-            self._grid = heatmap_grid(att.edge_index, self._weights, self._order, MAX_PIXELS)
-            values = self._grid.values
-            finite = values[np.isfinite(values)]
-            # Self-loops of nodes with one neighbour sit at 1.0; scaling to them would leave every
-            # other weight dark, so the colour bar ends at the 99th percentile (brighter = clipped).
-            top = float(np.quantile(finite, 0.99)) if finite.size else 1.0
-            self._levels = (0.0, max(top, 1e-6))
+            h = self.head.currentIndex()
+            self._key = key = (self.condition.currentIndex(), self.layer.currentIndex(), None if h <= 0 else h - 1)
+            image = self._images.get(key)
+            if image is None:
+                image = heatmap_image(att, self._order, *key, max_pixels=MAX_PIXELS)
+                self._images = {key: image}  # one image kept (9 MB at genome scale)
+            self._weights, self._grid = image.weights, image.grid
+            # The colour bar ends at the 99th percentile (brighter = clipped): see HeatmapImage.
+            self._levels = image.levels
             self._shown_factor = 0
             self._show_pooled()
             self._show_detail()
@@ -276,6 +288,14 @@ class HeatmapPane(QWidget):
         visible = max(min(x1, self._grid.n_nodes) - max(x0, 0), 1.0) * p / max(self._grid.n_nodes, 1)
         return max(1, int(np.ceil(visible / max(vb.width(), 1.0))))
 
+    def expected_pool_factor(self, n_nodes: int) -> int:
+        """The pool factor a result of ``n_nodes`` nodes will be drawn at: the current view's for the same
+        graph, else the whole matrix fitted to the view (what the worker pools beforehand)."""
+        if self._grid is not None and self._grid.n_nodes == n_nodes and self._level_shown:
+            return self.pool_factor()
+        width = max(self.plot.getPlotItem().getViewBox().width(), 1.0)
+        return max(1, int(np.ceil(min(n_nodes, MAX_PIXELS) / width)))
+
     def _show_pooled(self) -> None:
         """Show the grid max-pooled to about the screen resolution, so that zoomed out no edge falls
         between screen pixels (plain scaling would drop most of them), and zoomed in every pixel."""
@@ -288,15 +308,10 @@ class HeatmapPane(QWidget):
         values = self._grid.values
         p = values.shape[0]
         if f > 1:
-            q = -(-p // f)
-            padded = np.full((q * f, q * f), np.nan, dtype=np.float32)
-            padded[:p, :p] = values
-            with np.errstate(all="ignore"):
-                blocks = padded.reshape(q, f, q, f)
-                has = np.isfinite(blocks).any(axis=(1, 3))
-                pooled = np.where(has, np.nanmax(np.where(np.isfinite(blocks), blocks, -np.inf), axis=(1, 3)), np.nan)
-            values = pooled.astype(np.float32)
-            side = q * f * self._grid.n_nodes / p
+            values = self._pools.get((*self._key, f)) if self._key is not None else None
+            if values is None:
+                values = pooled(self._grid.values, f)
+            side = values.shape[0] * f * self._grid.n_nodes / p
         else:
             side = self._grid.n_nodes
         self.image.setImage(values, levels=self._levels, autoLevels=False)

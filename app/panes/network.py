@@ -37,10 +37,11 @@ def compute_network(graph, attention, centre, top_k: int, condition: int, layer:
     from core.views.layered import currency_sides, layered_positions, pathway_view
 
     check_stop(should_stop)
-    if mode == TOP or centre is None:
-        nbh = neighbourhood(graph, attention, top_k=top_k, condition=condition, layer=layer, max_nodes=80)
-        check_stop(should_stop)
-        return nbh, graph_arrays(nbh, seed=seed, label_length=28), None
+    if mode == TOP or centre is None:  # the top nodes with what joins them (core.views.top), layered
+        from core.views.top import top_view
+
+        nbh, pos, hubs = top_view(graph, attention, top_k, condition, layer, model, should_stop=should_stop)
+        return nbh, graph_arrays(nbh, pos=pos, label_length=28), hubs
     if mode == AROUND:  # the centre and its k neighbours with the strongest attention
         nbh = neighbourhood(graph, attention, centre=centre, condition=condition, layer=layer,
                             max_nodes=max(int(top_k), 1) + 1)
@@ -150,7 +151,7 @@ class NetworkPane(QWidget):
 
     # ------------------------------------------------------------------ data
 
-    def set_result(self, result) -> None:
+    def set_result(self, result, views=None) -> None:  # noqa: ARG002 - the layout is made on its own task
         self.result = result
         att = result.attention if result is not None else None
         for box in (self.condition, self.layer):
@@ -207,10 +208,14 @@ class NetworkPane(QWidget):
             label.spot = label.node = None
         self.nbh, self.arrays, self.sides_shown = value
         self._shown_mode = self._asked_mode
-        # Layers fill the pane (a pathway is taller than wide); the force layout keeps its proportions.
-        self.plot.getPlotItem().setAspectLocked(self._shown_mode == TOP)
+        self.plot.getPlotItem().setAspectLocked(False)  # every mode is layered: the layers fill the pane
         self.draw()
-        self.plot.getPlotItem().getViewBox().autoRange(padding=0.12)
+        vb = self.plot.getPlotItem().getViewBox()
+        vb.autoRange(padding=0.12)
+        # Room under the drawing for the legend (bottom left), so that no node or name sits under it.
+        (y0, y1), legend = vb.viewRange()[1], self.legend.boundingRect().height() + 8
+        vb.setYRange(y0 - (y1 - y0) * legend / max(vb.height() - legend, 1.0), y1, padding=0)
+        self._place_labels()
 
     def _threshold_changed(self, value: int) -> None:
         self.threshold_label.setText(f"{value}%")
@@ -242,11 +247,11 @@ class NetworkPane(QWidget):
         seeds = [k for k in np.argsort(-imp, kind="stable") if a.is_seed[k] and k not in first]
         # Around a node or in a pathway the few nodes drawn are all worth naming; among the top nodes only
         # the top ones unless all labels are asked for.
-        every = mode == 1 or self._shown_mode != TOP
+        every = mode == 1 or self._shown_mode != TOP or len(a.ids) <= 40
         rest = [k for k in np.argsort(-imp, kind="stable") if not a.is_seed[k] and k not in first] if every else []
         out = [(a.pos[k], a.labels[k], int(k)) for k in (*first, *seeds, *rest)]
         sides = self.sides_shown
-        if mode == 1 and sides is not None:
+        if sides is not None and (mode == 1 or self._shown_mode == TOP):  # the shared hubs say what joins the top
             out += [(sides.pos[j], sides.names[j], None) for j in range(len(sides.names))]
         return out
 
@@ -279,10 +284,12 @@ class NetworkPane(QWidget):
         self._place_labels()
         nbh, mode = self.nbh, self._shown_mode
         n_met = int((np.asarray(a.types) == METABOLITE).sum())
-        what = {TOP: f"top {self.top_k.value()} nodes and their strongest neighbours",
+        what = {TOP: f"top {self.top_k.value()} nodes joined by the shortest paths between them, layered",
                 AROUND: f"around {nbh.names[0]}, layered: substrates before their reactions, products after",
                 PATHWAY: f"{self._pathway_name()}, layered: substrates before their reactions, products after"}[mode]
-        extra = f"; {len(self.sides_shown.names)} currency copies in grey" if self.sides_shown is not None else ""
+        extra = "" if self.sides_shown is None or not self.sides_shown.names else (
+            f"; {len(self.sides_shown.names)} currency metabolites they share in grey" if mode == TOP
+            else f"; {len(self.sides_shown.names)} currency copies in grey")
         self.info.setText(f"{nbh.condition}, layer {nbh.layer + 1}: {what}. {a.pos.shape[0]} nodes ({n_met} metabolites), "
                           f"{len(keep)} of {a.adj.shape[0]} edges shown{extra}; outlined = "
                           f"{ {TOP: 'top', AROUND: 'chosen', PATHWAY: 'pathway'}[mode]} nodes. Labels that would "
@@ -302,7 +309,7 @@ class NetworkPane(QWidget):
             return
         k = a.pos.shape[0]
         pos = np.vstack([a.pos, s.pos])
-        adj = np.stack([s.attach, k + np.arange(len(s.names))], axis=1)
+        adj = np.stack([s.attach, k + s.linked], axis=1)
         self.side_item.setData(pos=pos, adj=adj, size=np.r_[np.zeros(k), np.full(len(s.names), 5.0)],
                                symbolBrush=pg.mkBrush(*SIDE_RGB), symbolPen=None, pen=pg.mkPen(190, 190, 190),
                                pxMode=True)

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 
 from app.panes.labels import place_labels
 from app.plain import literal, plain_label
+from core.views.panes import SHIFT_K
 from core.views.style import shorten
 
 UP_RGB = (196, 78, 82)  # grows in the second condition
 DOWN_RGB = (76, 114, 176)  # shrinks
 BELOW_FLOOR_RGB = (200, 200, 200)
-SHOWN = 15  # movers drawn as bars / labelled in the volcano
+SHOWN = SHIFT_K  # movers drawn as bars / labelled in the volcano
 LABEL_CHARS = 28
 LABEL_FONT = QFont("Sans", 8)
 
@@ -42,6 +43,7 @@ class ShiftView(QWidget):
         self.pair = -1
         self.ranking = None
         self._bars_shown = 0
+        self._movers: dict = {}  # (pair, level) -> ShiftRanking of self.comparison
         self._labels: list[pg.TextItem] = []  # the volcano's names, made once and reused
         self.level = QComboBox(self)
         self.level.addItems(["nodes", "pathways"])
@@ -97,7 +99,11 @@ class ShiftView(QWidget):
             self._labels.append(label)
         self._show(bars=False, volcano=False)
 
-    def set_comparison(self, comparison, pair: int) -> None:
+    def set_comparison(self, comparison, pair: int, movers: dict | None = None) -> None:
+        """Draw ``pair`` of ``comparison``; ``movers`` ((pair, level) -> ShiftRanking, of this comparison)
+        were ranked off the window's thread (:class:`core.views.panes.PaneViews`); others are ranked here."""
+        if comparison is not self.comparison or movers:
+            self._movers = dict(movers or {})
         self.comparison, self.pair = comparison, pair
         self.redraw()
 
@@ -117,7 +123,10 @@ class ShiftView(QWidget):
             self.note.setText("No results yet." if c is None else "Only one condition: nothing to compare.")
             return
         level = self.level.currentText()
-        self.ranking = r = c.movers(self.pair, level=level, k=SHOWN)
+        r = self._movers.get((self.pair, level))
+        if r is None:
+            r = self._movers[(self.pair, level)] = c.movers(self.pair, level=level, k=SHOWN)
+        self.ranking = r
         if self.chart.currentIndex() == 0:
             self._draw_bars(r)
         else:

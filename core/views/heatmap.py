@@ -64,10 +64,17 @@ def heatmap_grid(edge_index: np.ndarray, weights: np.ndarray, order: PathwayOrde
     scale = p / max(n, 1)
     rows = np.minimum((order.rank[edge_index[1]] * scale).astype(np.int64), p - 1)  # target attends
     cols = np.minimum((order.rank[edge_index[0]] * scale).astype(np.int64), p - 1)
-    flat = np.full(p * p, -np.inf, dtype=np.float64)
-    np.maximum.at(flat, rows * p + cols, np.asarray(weights, dtype=np.float64))
-    values = np.where(np.isfinite(flat), flat, np.nan).astype(np.float32).reshape(p, p)
-    return HeatmapGrid(values=values, nodes_per_pixel=n / p if p else 1.0, n_nodes=n)
+    w = np.asarray(weights, dtype=np.float64)
+    # The largest weight per pixel over the E edges (sorted by pixel), not a float64 pass over all P²
+    # pixels: 120 ms -> ~10 ms at 1,500² on iJO1366, most of it filling the image with NaN.
+    pixel = rows * p + cols  # [E]
+    by_pixel = np.argsort(pixel, kind="stable")
+    pixel = pixel[by_pixel]
+    starts = np.flatnonzero(np.r_[True, pixel[1:] != pixel[:-1]]) if pixel.size else np.zeros(0, np.int64)
+    values = np.full(p * p, np.nan, dtype=np.float32)
+    if pixel.size:
+        values[pixel[starts]] = np.maximum.reduceat(w[by_pixel], starts)
+    return HeatmapGrid(values=values.reshape(p, p), nodes_per_pixel=n / p if p else 1.0, n_nodes=n)
 
 
 def heatmap_window(edge_index: np.ndarray, weights: np.ndarray, order: PathwayOrder,
@@ -86,3 +93,43 @@ def heatmap_window(edge_index: np.ndarray, weights: np.ndarray, order: PathwayOr
     inside = (r >= 0) & (r < values.shape[0]) & (c >= 0) & (c < values.shape[1])
     values[r[inside], c[inside]] = np.asarray(weights, dtype=np.float32)[inside]
     return values
+
+
+@dataclass(frozen=True, eq=False)
+class HeatmapImage:
+    """One node-level heatmap ready to draw: the slice's (E,) weights, its grid and colour levels
+    (0 to the 99th percentile of the drawn pixels: self-loops of nodes with one neighbour sit at 1.0,
+    and scaling to them would leave every other weight dark)."""
+
+    weights: np.ndarray  # (E,) float64
+    grid: HeatmapGrid
+    levels: tuple[float, float]
+
+
+def heatmap_image(attention, order: PathwayOrder, condition: int, layer: int, head: int | None,
+                  max_pixels: int = 1500) -> HeatmapImage:
+    """The :class:`HeatmapImage` of one condition, layer and head (None: the mean over heads)."""
+    from core.views.pairs import attention_slice
+
+    weights = attention_slice(attention, condition, layer, head)
+    grid = heatmap_grid(attention.edge_index, weights, order, max_pixels)
+    finite = grid.values[np.isfinite(grid.values)]
+    top = float(np.quantile(finite, 0.99)) if finite.size else 1.0
+    return HeatmapImage(weights=weights, grid=grid, levels=(0.0, max(top, 1e-6)))
+
+
+def pooled(values: np.ndarray, factor: int) -> np.ndarray:
+    """``values`` (P, P) max-pooled over ``factor`` x ``factor`` blocks, (ceil(P / f),) squared float32;
+    NaN where a block holds no value. Zoomed out, a pane draws this at about the screen's resolution,
+    so that no edge falls between screen pixels (plain scaling would drop most of them)."""
+    f = max(int(factor), 1)
+    if f == 1:
+        return values
+    p = values.shape[0]
+    q = -(-p // f)
+    # Over the drawn pixels only (a few per cent of P²): ~10 ms at 1,500², a dense block max ~60 ms.
+    r, c = np.nonzero(np.isfinite(values))
+    out = np.full(q * q, -np.inf, dtype=np.float32)
+    np.maximum.at(out, (r // f) * q + c // f, values[r, c])
+    out[np.isneginf(out)] = np.nan
+    return out.reshape(q, q)

@@ -8,7 +8,7 @@ The layout is igraph's Sugiyama layered layout on the subgraph (a few millisecon
 
 Shapes (legend: K drawn nodes, M drawn edges, S side nodes):
     layered_positions(...) (K, 2) float64 in [-1, 1], y up: the first layer on top (or on the left)
-    SideNodes.attach (S,) int64 local reaction positions; names (S,); pos (S, 2)
+    SideNodes.attach (L,) int64 local reaction positions; names (S,); pos (S, 2); links (L,) or None
 """
 
 from __future__ import annotations
@@ -101,9 +101,15 @@ def layered_positions(n_nodes: int, edges: np.ndarray, should_stop: Callable[[],
 class SideNodes:
     """Currency metabolites drawn as small copies beside the reactions that use them."""
 
-    attach: np.ndarray  # (S,) int64 local position of the reaction
+    attach: np.ndarray  # (L,) int64 local position of the reaction each link goes to
     names: tuple[str, ...]
     pos: np.ndarray  # (S, 2) float64
+    links: np.ndarray | None = None  # (L,) int64 node of each link; None: one link per node (L = S)
+
+    @property
+    def linked(self) -> np.ndarray:
+        """(L,) int64 the side node of each link."""
+        return np.arange(len(self.names), dtype=np.int64) if self.links is None else self.links
 
 
 def currency_sides(model, graph, nbh: Neighbourhood, pos: np.ndarray, radius: float = 0.06,

@@ -88,3 +88,21 @@ def test_a_pair_the_result_does_not_have_draws_nothing_and_says_so(qtbot, textbo
     pane = _pane(qtbot, textbook_result)
     pane.shift_chart.set_comparison(textbook_result.analysis.conditions, 5)
     assert "nothing to compare" in pane.shift_chart.note.text() and pane.shift_chart.ranking is None
+
+
+def test_at_laptop_height_the_growth_plot_gives_its_room_to_the_bars(qtbot, textbook_result):
+    """At 1366x768 the comparison pane is about 300 px tall: the chart showed one bar. Now the growth plot
+    becomes one line (values in it, the trained-weights note in its tooltip) and the bars get the room."""
+    pane = _pane(qtbot, textbook_result)
+    assert not pane.compact() and pane.growth_plot.isVisible()
+    pane.resize(420, 300)
+    qtbot.waitUntil(pane.compact, timeout=3000)
+    qtbot.wait(50)
+    assert not pane.growth_plot.isVisible() and pane.growth_line.isVisible()
+    c = textbook_result.conditions
+    assert f"{c[0].name} {c[0].growth_rate:.3f}" in pane.growth_line.text()
+    assert "weights" in pane.growth_line.toolTip().lower() or "untrained" in pane.growth_line.toolTip().lower()
+    assert len(pane.shift_chart.labelled()) >= 6, pane.shift_chart.labelled()
+    pane.resize(420, 700)  # room again: the plot comes back
+    qtbot.waitUntil(lambda: not pane.compact(), timeout=3000)
+    assert pane.growth_plot.isVisible() and not pane.growth_line.isVisible()

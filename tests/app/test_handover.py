@@ -1,0 +1,54 @@
+"""Handing a run's result to the panes (app.handover): the views are computed off the window's thread,
+the panes are filled in steps over several turns of the event loop, and what they show is what they
+show when given the result directly."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+
+from app.panes.heatmap import HeatmapPane
+from tests.app.conftest import open_and_wait, run_and_wait
+
+
+def test_a_run_reaches_every_pane_in_steps(qtbot, window):
+    open_and_wait(qtbot, window)
+    window.setup.set_checked(["glucose", "acetate"])
+    result = run_and_wait(qtbot, window)
+    h = window.handover
+    names = [name for name, _wall, _cpu in h.step_ms]
+    # Every pane got its part, one table per step, and the loop turned in between.
+    for pane in ("HeatmapPane", "NetworkPane", "ComparisonPane 4", "AnalysisTablesPane 7", "DetailsPane", "Find",
+                 "selection"):
+        assert pane in names, pane
+    assert h.turns >= 2 and not h.busy
+    assert window.result is result
+    assert window.tables.tables["centrality"].model.rowCount() == result.graph.n_nodes
+    assert window.tables.tables["pathways"].model.rowCount() > 0
+    assert window.comparison.shift_table.model.rowCount() > 0 and window.comparison.shift_chart.ranking is not None
+    assert window.search_for("glucose") is not None
+    assert window.details.node is not None and "rank" in window.details.browser.toHtml()
+    # The heatmap drawn from the worker's views equals the heatmap a pane computes itself.
+    alone = HeatmapPane()
+    qtbot.addWidget(alone)
+    alone.set_result(result)
+    assert np.array_equal(window.heatmap._grid.values, alone._grid.values, equal_nan=True)
+    assert window.heatmap._levels == alone._levels
+    # The cycle collector no longer walks the model and the result during later runs.
+    assert gc.get_freeze_count() > 0
+
+
+def test_a_cancelled_hand_over_shows_nothing_late(qtbot, window, textbook_result):
+    from app.jobs import attach_model
+
+    open_and_wait(qtbot, window)
+    result = attach_model(textbook_result, window.loaded)
+    done = []
+    window.handover.show(result, done.append)
+    window.handover.cancel()  # as a new Run does
+    qtbot.wait(1500)
+    assert done == [] and window.result is None and not window.handover.busy
+    window.handover.show(result, done.append)
+    qtbot.waitUntil(lambda: done == [result], timeout=30_000)
+    assert window.result is result and window.tables.tables["centrality"].model.rowCount() == result.graph.n_nodes
