@@ -310,12 +310,17 @@ def _cmd_run(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    from core.export_workers import EarlyOutputs
+
     bar = TerminalProgress(enabled=not args.quiet)
     with StopOnInterrupt() as stop:
         try:
-            result = run_pipeline(settings, progress=lambda f, m: bar(f * 0.8, m), should_stop=stop)
-            paths = write_outputs(result, args.out, formats, force=args.force,
-                                  progress=lambda f, m: bar(0.8 + 0.2 * f, m), should_stop=stop)
+            # The figures that need no analysis start in a forked worker while the analysis runs (issue 17).
+            with EarlyOutputs(args.out, formats, force=args.force) as early:
+                result = run_pipeline(settings, progress=lambda f, m: bar(f * 0.8, m), should_stop=stop,
+                                      attention_ready=early.start)
+                paths = write_outputs(result, args.out, formats, force=args.force, early=early,
+                                      progress=lambda f, m: bar(0.8 + 0.2 * f, m), should_stop=stop)
         except Cancelled:
             bar.finish()
             print(f"metattn: stopped ({stop.signal_name}); the files of this run were removed, no partial files "

@@ -253,6 +253,9 @@ class PlannedFile:
     name: str  # relative to the output folder
     format: str  # one of ALL_FORMATS
     write: Callable[[Path, bool], Path]  # (path, overwrite) -> path
+    # True when the file reads nothing of the run's analysis, so it can be written from the run as it
+    # stands after attention, while the analysis is still running (core.export_workers.EarlyOutputs).
+    analysis_free: bool = False
 
 
 def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFile]:
@@ -268,27 +271,27 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
     slugs = condition_slugs(names)
     plan: list[PlannedFile] = []
 
-    def add(name, fmt, write):
+    def add(name, fmt, write, analysis_free=False):
         if fmt in formats:
-            plan.append(PlannedFile(name, fmt, write))
+            plan.append(PlannedFile(name, fmt, write, analysis_free))
 
     def png(make):
         return lambda path, overwrite: export_figure_png(make(), path, overwrite)
 
     add("report.json", "json", lambda p, o: export_report_json(result, p, o))
     if att is not None:
-        add("attention.npz", "json", lambda p, o: export_attention_npz(result, p, o))
+        add("attention.npz", "json", lambda p, o: export_attention_npz(result, p, o), True)
     if rep is not None:
         add("summary.md", "json", lambda p, o: export_summary(result, p, o))
 
-    add("growth.png", "png", png(lambda: F.growth_figure(result.conditions)))
+    add("growth.png", "png", png(lambda: F.growth_figure(result.conditions)), True)
     if att is not None:
         for c, s in enumerate(slugs):
-            add(f"heatmap_{s}.png", "png", png(lambda c=c: F.attention_heatmap(graph, att, c)))
+            add(f"heatmap_{s}.png", "png", png(lambda c=c: F.attention_heatmap(graph, att, c)), True)
             add(f"network_{s}.png", "png", png(lambda c=c: F.network_figure(
                 network_for(result, c)[1], title=f"Top {NETWORK_TOP_K} nodes and their strongest neighbours, "
-                                                 f"{names[c]} (last layer, mean over heads)")))
-        add("weights_per_head.png", "png", png(lambda: F.weight_histograms(att)))
+                                                 f"{names[c]} (last layer, mean over heads)")), True)
+        add("weights_per_head.png", "png", png(lambda: F.weight_histograms(att)), True)
     if rep is not None:
         for c, s in enumerate(slugs):
             add(f"pathway_heatmap_{s}.png", "png", png(lambda c=c: F.pathway_heatmap(rep.pathways, c)))
@@ -327,7 +330,7 @@ def plan_outputs(result, formats: Sequence[str] = ALL_FORMATS) -> list[PlannedFi
             add("conditions.html", "html", lambda p, o: export_html(
                 I.conditions_figure(result.conditions, rep.conditions), p,
                 f"Condition comparison: {model_name}", "", o))
-        add("graph.graphml", "graphml", lambda p, o: export_graphml(result, p, o))
+        add("graph.graphml", "graphml", lambda p, o: export_graphml(result, p, o), True)
         add("node_importance.csv", "csv", lambda p, o: export_node_csv(result, p, o))
         if rep is not None:
             add("pathway_scores.csv", "csv", lambda p, o: export_pathway_csv(result, p, o))
@@ -381,7 +384,7 @@ def _refuse_existing(paths: Sequence[Path]) -> None:
 def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORMATS, force: bool = False,
                   progress: Callable[[float, str], None] | None = None,
                   should_stop: Callable[[], bool] | None = None, timings: dict | None = None,
-                  only: Sequence[str] | None = None, workers: int | None = None) -> list[Path]:
+                  only: Sequence[str] | None = None, workers: int | None = None, early=None) -> list[Path]:
     """Write every output of ``result`` (a :class:`core.pipeline.RunResult`) into ``out_dir``.
 
     Without ``force`` an existing target file is an :class:`InputError` naming it, raised before
@@ -392,7 +395,9 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
     ``only`` restricts the run to the planned files of those names (e.g. one GUI pane's files).
     ``workers``: processes drawing the PNG figures while this one writes the other files (0: none;
     None: :func:`core.export_workers.default_workers`, i.e. one per core for genome-scale runs).
-    Returns the paths written, in order.
+    ``early``: a :class:`core.export_workers.EarlyOutputs` that started the analysis-free files while
+    the run was analysed; they are waited for, not written again (the files it created are its own
+    to remove on failure). Returns the paths written, in order.
     """
     out = Path(out_dir)
     formats = tuple(formats)
@@ -406,17 +411,18 @@ def write_outputs(result, out_dir: str | Path, formats: Sequence[str] = ALL_FORM
     targets = [out / f.name for f in plan]
     if out.exists() and not out.is_dir():
         raise InputError("is a file, not a folder", out)
+    started = early.futures if early is not None else {}
     if not force:
-        _refuse_existing(targets)
+        _refuse_existing([path for f, path in zip(plan, targets) if f.name not in started])
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output folder ({exc.strerror or exc})", out) from None
-    existed = [path.exists() for path in targets]
+    existed = [path not in early.created if f.name in started else path.exists() for f, path in zip(plan, targets)]
     try:
         from core.export_workers import write_planned
 
-        write_planned(result, plan, targets, force, progress, should_stop, timings, workers)
+        write_planned(result, plan, targets, force, progress, should_stop, timings, workers, early)
         check_stop(should_stop)
     except BaseException:
         for path, was in zip(targets, existed):

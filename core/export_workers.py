@@ -1,23 +1,38 @@
 """Draw a run's PNG figures in worker processes while the caller writes the other files (issue 17).
 
 Drawing and compressing the 300 DPI figures of a genome-scale run was two thirds of an export, one
-figure after another on one core. :class:`FigureWorkers` starts worker processes (``spawn``: safe
-from a process that runs Qt threads), hands each one the run's result once, then gives them figure
-file names; each worker draws a name by :func:`core.export.plan_outputs`'s own entry for it, so a
-figure drawn here is the same file the sequential path writes. The caller meanwhile writes the data
-exports (JSON, HTML, GraphML, CSV) itself.
+figure after another on one core. :class:`FigureWorkers` starts worker processes, hands each one the
+run's result once, then gives them file names; each worker writes a name by
+:func:`core.export.plan_outputs`'s own entry for it, so a file written there is the same file the
+sequential path writes. The caller meanwhile writes the data exports (JSON, HTML, CSV) itself, and
+then takes over figures no worker has started yet.
 
-Shapes: none of its own; the result goes over a pipe once per worker (its cobra model left out).
+How workers start (:func:`fork_available`): on Linux, in a process without Qt and without other
+Python threads (the command line), they are *forked*: they hold the run and every module already,
+so they cost no imports and no copy of the result (a spawned worker spent ~3 s of CPU importing
+cobra and the analysis just to unpickle the result). Elsewhere (the window's process runs Qt
+threads; macOS, Windows) they are *spawned*, and the result goes over a pipe once per worker (its
+cobra model left out).
+
+:class:`EarlyOutputs` starts the files that read nothing of the analysis (the node x node heatmaps,
+networks, weight histograms, growth, GraphML: :attr:`core.export.PlannedFile.analysis_free`) as soon
+as attention is done, in a forked worker, while the caller runs the analysis.
+
+Shapes: none of its own.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import sys
+import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
+from typing import Sequence
 
 from core.errors import check_stop
 
@@ -38,39 +53,51 @@ def default_workers(result, n_figures: int) -> int:
     return min(cores, n_figures)
 
 
+def fork_available() -> bool:
+    """True where workers may be forked from this process: Linux, no Qt loaded, no other Python thread.
+    (Forking a process that runs other threads can copy a lock one of them holds; macOS frameworks
+    are not fork-safe.)"""
+    return sys.platform.startswith("linux") and "PySide6" not in sys.modules and threading.active_count() == 1
+
+
 def _init(result) -> None:
     global _result
     import matplotlib
 
     matplotlib.use("Agg")
+    # Ctrl-C reaches the whole process group: the caller decides (it stops handing out files and
+    # waits for the ones being drawn), so a worker never dies half-way through a file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _result = result
 
 
 def _draw(name: str, path: str, overwrite: bool) -> float:
     """In a worker: write the planned file ``name`` to ``path``; returns the seconds it took."""
-    import time
-
-    from core.export import plan_outputs
+    from core.export import ALL_FORMATS, plan_outputs
 
     t0 = time.perf_counter()
-    item = next(p for p in plan_outputs(_result, ("png",)) if p.name == name)
+    item = next(p for p in plan_outputs(_result, ALL_FORMATS) if p.name == name)
     item.write(Path(path), overwrite)
     return time.perf_counter() - t0
 
 
 class FigureWorkers:
-    """A pool of figure-drawing processes for one export (a context manager)."""
+    """A pool of processes writing planned files of one run (a context manager). ``fork``: None
+    decides by :func:`fork_available`."""
 
-    def __init__(self, result, workers: int):
-        stripped = replace(result, loaded=replace(result.loaded, model=None)) if result.loaded is not None else result
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                         initializer=_init, initargs=(stripped,))
+    def __init__(self, result, workers: int, fork: bool | None = None):
+        fork = fork_available() if fork is None else fork
+        if not fork and result.loaded is not None:  # pickled once per worker: the cobra model stays here
+            result = replace(result, loaded=replace(result.loaded, model=None))
+        # With fork the initializer's arguments are inherited, never pickled.
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork" if fork else "spawn"),
+                                         initializer=_init, initargs=(result,))
 
     def submit(self, name: str, path: Path, overwrite: bool) -> Future:
         return self._pool.submit(_draw, name, str(path), overwrite)
 
     def close(self, cancel: bool = False) -> None:
-        """Wait for the figures being drawn (and, unless ``cancel``, the queued ones) and end the workers."""
+        """Wait for the files being written (and, unless ``cancel``, the queued ones) and end the workers."""
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
     def __enter__(self) -> "FigureWorkers":
@@ -80,12 +107,73 @@ class FigureWorkers:
         self.close(cancel=exc_type is not None)
 
 
-def write_planned(result, plan, targets, force, progress, should_stop, timings, workers) -> None:
-    """:func:`core.export.write_outputs`'s writing step: ``plan`` (PlannedFile) to ``targets``: PNG figures in worker processes when ``workers`` says so (see
-    :mod:`core.export_workers`), everything else here meanwhile, in plan order."""
-    n_png = sum(item.format == "png" for item in plan)
-    workers = default_workers(result, n_png) if workers is None else workers
-    drawn: dict = {}
+class EarlyOutputs:
+    """The analysis-free files of a run, written by a forked worker while the caller analyses.
+
+    Use as a context manager around the run and its :func:`core.export.write_outputs` (given as
+    ``early=``); :meth:`start` is the pipeline's ``attention_ready`` hook. It starts nothing where
+    workers cannot be forked, for small models (:func:`default_workers`), or when a target file
+    exists and ``force`` is off (``write_outputs`` then refuses as before). Leaving the block with an
+    error waits for the file being written and removes every file it created.
+    """
+
+    def __init__(self, out_dir, formats: Sequence[str], force: bool = False, workers: int | None = None):
+        self.out = Path(out_dir)
+        self.formats = tuple(formats)
+        self.force = force
+        self.workers = workers
+        self.pool: FigureWorkers | None = None
+        self.futures: dict[str, Future] = {}  # file name -> its future
+        self.created: list[Path] = []  # targets that did not exist before
+        # Decided now, before any worker runs: the pools' own threads do not make forking unsafe.
+        self.fork = fork_available()
+
+    def start(self, partial) -> None:
+        """Start writing ``partial``'s analysis-free PNG and GraphML files (``partial``: the run before
+        its analysis)."""
+        from core.export import plan_outputs
+
+        plan = [f for f in plan_outputs(partial, self.formats) if f.analysis_free and f.format in ("png", "graphml")]
+        workers = (1 if default_workers(partial, len(plan)) else 0) if self.workers is None else self.workers
+        if self.pool is not None or not plan or not workers or not self.fork:
+            return
+        targets = [self.out / f.name for f in plan]
+        if not self.force and any(p.exists() for p in targets):
+            return
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # write_outputs reports it
+        self.created = [p for p in targets if not p.exists()]
+        self.pool = FigureWorkers(partial, workers, fork=True)
+        self.futures = {f.name: self.pool.submit(f.name, p, self.force) for f, p in zip(plan, targets)}
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.close(cancel=cancel)
+
+    def __enter__(self) -> "EarlyOutputs":
+        return self
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        self.close(cancel=exc_type is not None)
+        if exc_type is not None:
+            for path in self.created:
+                path.unlink(missing_ok=True)
+
+
+def write_planned(result, plan, targets, force, progress, should_stop, timings, workers, early=None) -> None:
+    """:func:`core.export.write_outputs`'s writing step: ``plan`` (PlannedFile) to ``targets``: PNG figures
+    in worker processes when ``workers`` says so, everything else here meanwhile, in plan order; files
+    ``early`` (:class:`EarlyOutputs`) already started are waited for. Then this process takes over the
+    files no worker has started."""
+    started = dict(early.futures) if early is not None else {}
+    n_png = sum(item.format == "png" and item.name not in started for item in plan)
+    if workers is None:
+        workers = default_workers(result, n_png)
+        if started and workers:
+            workers -= 1  # the early worker is still drawing
+    drawn: dict[Future, tuple] = {}
     done = 0
 
     def report(message: str) -> None:
@@ -102,27 +190,35 @@ def write_planned(result, plan, targets, force, progress, should_stop, timings, 
             timings[item.name] = time.perf_counter() - t0
         done += 1
 
-    pool = FigureWorkers(result, workers) if workers and n_png > 1 else None
+    fork = early.fork if early is not None else None
+    pool = FigureWorkers(result, workers, fork) if workers and n_png > 1 else None
     try:
-        if pool is not None:
-            drawn = {pool.submit(item.name, path, force): item for item, path in zip(plan, targets)
-                     if item.format == "png"}
         for item, path in zip(plan, targets):
-            if pool is None or item.format != "png":
-                write_here(item, path)
+            if item.name in started:
+                drawn[started[item.name]] = (item, path)
         if pool is not None:
-            from concurrent.futures import FIRST_COMPLETED, wait
-
-            waiting = set(drawn)
-            while waiting:
-                check_stop(should_stop)
-                finished, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    seconds = fut.result()  # a worker's error is raised here
-                    done += 1
-                    if timings is not None:
-                        timings[drawn[fut].name] = seconds
-                    report(f"Drew {drawn[fut].name}")
+            for item, path in zip(plan, targets):
+                if item.format == "png" and item.name not in started:
+                    drawn[pool.submit(item.name, path, force)] = (item, path)
+        for item, path in zip(plan, targets):
+            if item.name not in started and (pool is None or item.format != "png"):
+                write_here(item, path)
+        for fut, (item, path) in reversed(list(drawn.items())):  # files no worker has started: written here
+            if fut.cancel():
+                del drawn[fut]
+                write_here(item, path)
+        waiting = set(drawn)
+        while waiting:
+            check_stop(should_stop)
+            finished, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                seconds = fut.result()  # a worker's error is raised here
+                done += 1
+                if timings is not None:
+                    timings[drawn[fut][0].name] = seconds
+                report(f"Drew {drawn[fut][0].name}")
     finally:
         if pool is not None:
             pool.close(cancel=True)
+        if early is not None:
+            early.close(cancel=True)

@@ -173,8 +173,13 @@ def _available_presets(loaded: LoadedModel, settings: RunSettings) -> tuple[list
 
 
 def run_pipeline(settings: RunSettings, progress: Progress | None = None, should_stop: ShouldStop | None = None,
-                 conditions: Sequence[Condition] | None = None, with_analysis: bool = True) -> RunResult:
-    """Run everything; raises InputError for bad input and Cancelled when stopped."""
+                 conditions: Sequence[Condition] | None = None, with_analysis: bool = True,
+                 attention_ready: Callable[[RunResult], None] | None = None) -> RunResult:
+    """Run everything; raises InputError for bad input and Cancelled when stopped.
+
+    ``attention_ready(partial)``, if given, is called once attention is done with the run as it stands
+    then (``analysis`` None), before the analysis starts: the command line starts writing the files
+    that need no analysis meanwhile (:class:`core.export_workers.EarlyOutputs`)."""
     from core.attention import run_attention
 
     prepared = prepare(settings, progress, should_stop, conditions)
@@ -200,7 +205,8 @@ def run_pipeline(settings: RunSettings, progress: Progress | None = None, should
         prepared[5].append(trained_note(trained[1]))
     prepared[4]["attention"] = time.perf_counter() - t0
     check_stop(should_stop)
-    return _finish(settings, prepared, tuple(usable), attention, progress, should_stop, with_analysis)
+    return _finish(settings, prepared, tuple(usable), attention, progress, should_stop, with_analysis,
+                   attention_ready=attention_ready)
 
 
 def load_weights_for(settings: RunSettings, graph: MetabolicGraph):
@@ -262,13 +268,16 @@ def resume_pipeline(settings: RunSettings, attention: AttentionResult, progress:
 
 def _finish(settings: RunSettings, prepared, usable: tuple[ConditionResult, ...], attention: AttentionResult,
             progress: Progress | None, should_stop: ShouldStop | None, with_analysis: bool,
-            extra_notes: tuple[str, ...] = ()) -> RunResult:
+            extra_notes: tuple[str, ...] = (), attention_ready: Callable[[RunResult], None] | None = None) -> RunResult:
     """The end both runs share: notes for conditions left out, the analysis, the RunResult."""
     loaded, graph, full_counts, results, timings, notes = prepared
     if settings.only_available_presets:  # record what actually ran
         settings = replace(settings, conditions=tuple(r.name for r in results), only_available_presets=False)
     notes = list(notes) + [f"Condition '{r.name}' left out of attention: {r.status_text()}."
                            for r in results if not (r.grows or r.structure_only)]
+    notes = tuple(notes) + tuple(extra_notes)
+    if attention_ready is not None:
+        attention_ready(RunResult(settings, loaded, graph, full_counts, results, attention, None, timings, notes))
     analysis = None
     if with_analysis:
         from core.analysis import analyse
@@ -280,8 +289,7 @@ def _finish(settings: RunSettings, prepared, usable: tuple[ConditionResult, ...]
         timings["analysis"] = time.perf_counter() - t0
     if progress:
         progress(1.0, "Done")
-    return RunResult(settings, loaded, graph, full_counts, results, attention, analysis, timings,
-                     tuple(notes) + tuple(extra_notes))
+    return RunResult(settings, loaded, graph, full_counts, results, attention, analysis, timings, notes)
 
 
 def with_attention_config(settings: RunSettings, **changes) -> RunSettings:

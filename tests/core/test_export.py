@@ -296,21 +296,22 @@ def test_stop_midway_leaves_nothing(result, tmp_path):
 
 
 def test_failure_inside_a_file_leaves_no_part_and_no_partial_files(result, tmp_path, monkeypatch):
-    from matplotlib.figure import Figure
+    from PIL import Image
 
-    real = Figure.savefig
+    real = Image.Image.save  # what writes a PNG figure's bytes (core.export.export_figure_png)
     count = []
 
-    def failing_savefig(self, fname, *args, **kwargs):
+    def failing_save(self, fp, *args, **kwargs):
         count.append(1)
         if len(count) == 3:
-            Path(fname).write_bytes(b"\x89PNG half")  # a partial file, then the disk "fills up"
+            Path(fp).write_bytes(b"\x89PNG half")  # a partial file, then the disk "fills up"
             raise OSError(28, "No space left on device")
-        return real(self, fname, *args, **kwargs)
+        return real(self, fp, *args, **kwargs)
 
-    monkeypatch.setattr(Figure, "savefig", failing_savefig)
+    monkeypatch.setattr(Image.Image, "save", failing_save)
     with pytest.raises(InputError, match="No space left"):
         write_outputs(result, tmp_path, formats=("png", "json"))
+    assert len(count) == 3
     assert files_in(tmp_path) == []
 
 

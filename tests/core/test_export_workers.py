@@ -30,7 +30,10 @@ def test_figures_drawn_in_workers_are_the_same_files(result, tmp_path):
     assert set(timings) == {p.name for p in there}
     fractions = [f for f, _m in calls]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert sum(m.startswith("Drew ") for _f, m in calls) == len(pngs)
+    # Each figure drawn by a worker, or here once no worker had started it (the caller takes over).
+    drew = [m.removeprefix("Drew ") for _f, m in calls if m.startswith("Drew ")]
+    wrote = [m.removeprefix("Writing ") for _f, m in calls if m.startswith("Writing ")]
+    assert drew and sorted(drew + [n for n in wrote if n.endswith(".png")]) == sorted(pngs)
     assert not list((tmp_path / "there").glob("*.part")) and not list((tmp_path / "there").glob(".*"))
 
 
@@ -57,3 +60,99 @@ def test_a_failing_write_in_a_worker_is_raised_and_rolled_back(result, tmp_path)
 def test_workers_only_for_genome_scale_runs(result):
     assert default_workers(result, 12) == 0  # textbook: 100-odd nodes
     assert PARALLEL_MIN_NODES <= 4388  # iJO1366 gets workers on a machine with several cores
+
+
+# --------------------------------------------------------------------------- forked and early workers
+
+
+@pytest.fixture
+def forkable(monkeypatch):
+    """Forking is what the command line does; under pytest Qt may be loaded (never started), so the
+    check is narrowed to what matters here: Linux and no other Python thread."""
+    import sys
+    import threading
+
+    import core.export_workers as W
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked only on Linux")
+    monkeypatch.setattr(W, "fork_available", lambda: threading.active_count() == 1)
+
+
+def test_analysis_free_files_are_the_same_without_the_analysis(result, tmp_path):
+    """What EarlyOutputs writes from the run before its analysis is the file of the finished run."""
+    from dataclasses import replace
+
+    partial = replace(result, analysis=None)
+    free = [f for f in plan_outputs(result) if f.analysis_free]
+    assert {"growth.png", "weights_per_head.png", "graph.graphml", "attention.npz"} <= {f.name for f in free}
+    assert not any(f.name.startswith(("pathway_heatmap_", "importance_vs_")) or f.name == "summary.md" for f in free)
+    early = {f.name: f for f in plan_outputs(partial) if f.analysis_free}
+    assert set(early) == {f.name for f in free}
+    for item in free:
+        item.write(tmp_path / f"full-{item.name}", True)
+        early[item.name].write(tmp_path / f"early-{item.name}", True)
+        assert (tmp_path / f"early-{item.name}").read_bytes() == (tmp_path / f"full-{item.name}").read_bytes(), item.name
+
+
+def test_early_outputs_start_after_attention_and_give_the_same_files(result, tmp_path, forkable):
+    from core.export import ALL_FORMATS
+    from core.export_workers import EarlyOutputs
+
+    here = write_outputs(result, tmp_path / "here", workers=0)
+    with EarlyOutputs(tmp_path / "early", ALL_FORMATS, workers=1) as early:
+        seen = []
+        again = run_pipeline(RunSettings(model="textbook", conditions=("glucose", "acetate"), weights="none"),
+                             attention_ready=lambda partial: (seen.append(partial.analysis), early.start(partial)))
+        assert seen == [None]
+        assert early.fork and {"growth.png", "graph.graphml", "weights_per_head.png"} <= set(early.futures)
+        assert not any(name.startswith("pathway_heatmap_") for name in early.futures)
+        paths = write_outputs(again, tmp_path / "early", early=early, workers=1)
+    assert [p.name for p in paths] == [p.name for p in here]
+    for p in here:
+        if p.suffix in (".png", ".graphml"):
+            assert (tmp_path / "early" / p.name).read_bytes() == p.read_bytes(), p.name
+    assert not list((tmp_path / "early").glob("*.part")) and not list((tmp_path / "early").glob(".*"))
+
+
+def test_a_failure_after_the_early_start_leaves_nothing(result, tmp_path, forkable):
+    from dataclasses import replace
+
+    from core.export import ALL_FORMATS
+    from core.export_workers import EarlyOutputs
+
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        with EarlyOutputs(tmp_path, ALL_FORMATS, workers=1) as early:
+            early.start(replace(result, analysis=None))
+            assert early.futures
+            raise RuntimeError("analysis failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_early_outputs_never_start_over_existing_files(result, tmp_path, forkable):
+    from dataclasses import replace
+
+    from core.export import ALL_FORMATS
+    from core.export_workers import EarlyOutputs
+
+    (tmp_path / "growth.png").write_bytes(b"an earlier run's")
+    with EarlyOutputs(tmp_path, ALL_FORMATS, workers=1) as early:
+        early.start(replace(result, analysis=None))
+        assert early.futures == {}
+        with pytest.raises(InputError, match="growth.png"):
+            write_outputs(result, tmp_path, early=early, workers=0)
+    assert [p.name for p in tmp_path.iterdir()] == ["growth.png"]
+    assert (tmp_path / "growth.png").read_bytes() == b"an earlier run's"
+
+
+def test_forked_workers_write_the_same_files(result, tmp_path, forkable):
+    from core.export_workers import FigureWorkers
+
+    here = write_outputs(result, tmp_path / "here", formats=("png",), workers=0)
+    (tmp_path / "there").mkdir()
+    with FigureWorkers(result, 2, fork=True) as pool:
+        futures = [pool.submit(p.name, tmp_path / "there" / p.name, False) for p in here]
+        assert all(f.result() >= 0 for f in futures)
+    for p in here:
+        assert (tmp_path / "there" / p.name).read_bytes() == p.read_bytes(), p.name
