@@ -310,7 +310,8 @@ class NetworkPane(QWidget):
         k = a.pos.shape[0]
         pos = np.vstack([a.pos, s.pos])
         adj = np.stack([s.attach, k + s.linked], axis=1)
-        self.side_item.setData(pos=pos, adj=adj, size=np.r_[np.zeros(k), np.full(len(s.names), 5.0)],
+        size = 11.0 if self._shown_mode == TOP else 5.0  # top nodes: hubs joining reactions; else small copies
+        self.side_item.setData(pos=pos, adj=adj, size=np.r_[np.zeros(k), np.full(len(s.names), size)],
                                symbolBrush=pg.mkBrush(*SIDE_RGB), symbolPen=None, pen=pg.mkPen(190, 190, 190),
                                pxMode=True)
 
@@ -337,9 +338,17 @@ class NetworkPane(QWidget):
                 half = size / 2 + 1
                 markers.append((c.x() - half, c.y() - half, c.x() + half, c.y() + half))
         clear = [(m[2] - m[0]) / 2 + 2 for m in markers]
-        box = self.legend.sceneBoundingRect()  # no name under the legend either
-        markers = markers + [(box.left(), box.top(), box.right(), box.bottom())]
-        gaps = [clear[lab.node] if lab.node is not None and lab.node < len(clear) else 4.0 for lab in labels]
+        s = self.sides_shown  # the grey currency nodes are not covered either
+        half = (11.0 if self._shown_mode == TOP else 5.0) / 2 + 1
+        for x, y in (s.pos if s is not None else ()):
+            c = vb.mapViewToScene(pg.Point(float(x), float(y)))
+            markers.append((c.x() - half, c.y() - half, c.x() + half, c.y() + half))
+        # No name under the legend either: where its anchor puts it (bottom left, 5 px in), which holds even
+        # while a resize has not moved it yet.
+        size = self.legend.boundingRect()
+        markers = markers + [(rect.left(), rect.bottom() - 5 - size.height(), rect.left() + 5 + size.width(),
+                              rect.bottom())]
+        gaps = [clear[lab.node] if lab.node is not None and lab.node < len(clear) else half + 1 for lab in labels]
         spots = place_labels(np.array(anchors), np.array(widths), height,
                              (rect.left(), rect.top(), rect.right(), rect.bottom()), markers, np.array(gaps))
         for lab, spot in zip(labels, spots):
