@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--run", action="store_true", help="start the run as soon as the window is open")
     gui.add_argument("--screenshot", type=Path, help="after the results show, save the whole window to this PNG and exit")
     gui.add_argument("--screenshot-view", choices=("window", "heatmap-pathways", "shifts", "shifts-volcano",
-                                                   "network-around", "network-pathway"), default=None,
+                                                   "network-top", "network-around", "network-pathway"), default=None,
                      help="with --screenshot: show this view and save only its pane (default: the whole window)")
     gui.add_argument("--select", default=None, help="select this node (id or name) when the results show")
 

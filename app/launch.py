@@ -111,7 +111,7 @@ def _quit_when_closed(window, loop):
 
 
 PANE_OF_VIEW = {"heatmap-pathways": "heatmap", "shifts": "comparison", "shifts-volcano": "comparison",
-                "network-around": "network", "network-pathway": "network"}
+                "network-top": "network", "network-around": "network", "network-pathway": "network"}
 
 
 def show_view(window, view: str | None, select: str | None = None) -> None:
@@ -123,10 +123,10 @@ def show_view(window, view: str | None, select: str | None = None) -> None:
     elif view in ("shifts", "shifts-volcano"):
         window.comparison.tabs.setCurrentWidget(window.comparison.shift_chart)
         window.comparison.shift_chart.chart.setCurrentIndex(int(view == "shifts-volcano"))
-    elif view in ("network-around", "network-pathway"):
+    elif view in ("network-top", "network-around", "network-pathway"):
         window.network.sides.setChecked(view == "network-pathway")
         window.network.labels.setCurrentIndex(1 if view == "network-pathway" else 0)  # the copies named too
-        window.network.mode.setCurrentIndex(1 if view == "network-around" else 2)
+        window.network.mode.setCurrentIndex({"network-top": 0, "network-around": 1}.get(view, 2))
     if view in PANE_OF_VIEW:  # the pane alone fills the window: a picture of it at a readable size
         for name, dock in window.docks.items():
             if name != PANE_OF_VIEW[view] and dock.isVisible():
