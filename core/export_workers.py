@@ -23,6 +23,7 @@ Shapes: none of its own.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -89,11 +90,22 @@ class FigureWorkers:
         fork = fork_available() if fork is None else fork
         if not fork and result.loaded is not None:  # pickled once per worker: the cobra model stays here
             result = replace(result, loaded=replace(result.loaded, model=None))
+        self._fork, self._started = fork, False
         # With fork the initializer's arguments are inherited, never pickled.
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork" if fork else "spawn"),
                                          initializer=_init, initargs=(result,))
 
     def submit(self, name: str, path: Path, overwrite: bool) -> Future:
+        if self._fork and not self._started:
+            # The pool forks its workers on the first submit. Frozen, the ~0.5 million objects of the
+            # run and its libraries are never walked by a worker's garbage collector, which would cost
+            # a third of a second per full collection and copy every page they lie on.
+            self._started = True
+            gc.freeze()
+            try:
+                return self._pool.submit(_draw, name, str(path), overwrite)
+            finally:
+                gc.unfreeze()
         return self._pool.submit(_draw, name, str(path), overwrite)
 
     def close(self, cancel: bool = False) -> None:
