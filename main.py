@@ -217,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --guided: each open exchange's medium token reaches the growth head only through "
                             "the read-out's weight on that exchange (README)")
     train.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay (default: %(default)s)")
+    train.add_argument("--learned-bound", type=float, default=2.0,
+                       help="with --guided: the learned part of a read-out score stays within ±this; 0 leaves the "
+                            "read-out to predicted activity alone (default: %(default)s)")
     train.add_argument("--hidden", type=int, default=128,
                        help="width of the medium tokens and the prediction heads (default: %(default)s)")
     train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")

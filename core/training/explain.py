@@ -48,16 +48,23 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
             ["Grows or not (AUROC)"] + [_f(m.get("grows_auroc")) for _, m in cols]]
     out += table(["Held-out score"] + [name for name, _ in cols], rows)
     out += _against_mlp(held, base.get("mlp_medium"), metrics.get("leave_source_out", {}), md)
-    if card.get("predictor", {}).get("guided"):
+    predictor = card.get("predictor", {})
+    if predictor.get("guided"):
         from core.training.model import LEARNED_BOUND  # torch: only for summaries of trained weights
 
+        bound = float(predictor.get("learned_bound", LEARNED_BOUND))
+        learned = (f" plus a learned part that can raise or lower a node by at most {math.exp(bound):.1f}×" if bound > 0
+                   else " (nothing learned is added to it)")
+        medium = (" An open exchange reaction also carries what the medium offers there and how much, so the amounts "
+                  "in the medium reach the prediction only through the exchanges the read-out attends to."
+                  if predictor.get("medium_values") else "")
         where = ("**Where the medium enters.** The model first predicts every reaction's flux from the medium. Its "
                  "read-out then looks at the network: a node's score is its predicted activity (the predicted flux of "
-                 "a reaction, the turnover of a metabolite) plus a learned part that can raise or lower a node by "
-                 f"at most {math.exp(LEARNED_BOUND):.1f}×. Importance is the share of that read-out each node gets, and growth is predicted "
-                 "from what the read-out picks up and nothing else, so importance is where the prediction comes "
-                 "from. Because it starts from predicted flux, importance leans towards busy reactions (respiration, "
-                 "ATP synthase, glycolysis) and a shift between media largely follows the predicted change in flux. ")
+                 f"a reaction, the turnover of a metabolite){learned}. Importance is the share of that read-out each "
+                 "node gets, and growth is predicted from what the read-out picks up and nothing else, so importance "
+                 f"is where the prediction comes from.{medium} Because it starts from predicted flux, importance leans "
+                 "towards busy reactions (respiration, ATP synthase, glycolysis) and a shift between media largely "
+                 "follows the predicted change in flux. ")
     else:
         where = ("**Where the medium enters.** Importance is the attention the model's read-out pays to each node "
                  "for this medium: the medium decides where it looks. How much the prediction depends on what it "

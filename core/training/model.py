@@ -122,13 +122,15 @@ class MetabolicPredictor(nn.Module):
                  heads: int = 4, layers: int = 2, readout_queries: int = 4, id_dim: int = 16,
                  hidden: int = 128, dropout: float = 0.0, uniform: bool = False, growth_scale: float = 1.0,
                  flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False, guided: bool = False,
-                 medium_values: bool = False):
+                 medium_values: bool = False, learned_bound: float = None):
         super().__init__()
         self.spec = dict(d_struct=d_struct, n_nodes=n_nodes, d_model=d_model, heads=heads, layers=layers,
                          readout_queries=readout_queries, id_dim=id_dim, hidden=hidden, dropout=dropout,
                          uniform=uniform, growth_scale=float(growth_scale), flux_rank=flux_rank,
                          bottleneck=bool(bottleneck or guided), guided=bool(guided),
-                         medium_values=bool(medium_values and guided), architecture="two-stream")
+                         medium_values=bool(medium_values and guided),
+                         learned_bound=float(LEARNED_BOUND if learned_bound is None else learned_bound),
+                         architecture="two-stream")
         self.register_buffer("reaction_nodes", torch.as_tensor(np.asarray(reaction_nodes), dtype=torch.long))
         self.register_buffer("exchange_nodes", torch.as_tensor(np.asarray(exchange_nodes), dtype=torch.long))
         # (X, 6) atoms of C, H, N, O, P, S in each exchange's compound (zeros where the formula is unknown):
@@ -181,7 +183,7 @@ class MetabolicPredictor(nn.Module):
                    int(s["heads"]), int(s["layers"]), int(s["readout_queries"]), int(s["id_dim"]), int(s["hidden"]),
                    float(s["dropout"]), bool(s["uniform"]), float(s["growth_scale"]), int(s["flux_rank"]),
                    bottleneck=bool(s.get("bottleneck", False)), guided=bool(s.get("guided", False)),
-                   medium_values=bool(s.get("medium_values", False)))
+                   medium_values=bool(s.get("medium_values", False)), learned_bound=s.get("learned_bound"))
         # exchange_elements is a buffer: load_state_dict fills it from the file.
 
     def reset_parameters(self) -> None:
@@ -236,8 +238,10 @@ class MetabolicPredictor(nn.Module):
         if guided:
             # What was learned can re-weigh a node by at most e^±LEARNED_BOUND; the predicted activity sets the rest.
             flux = self._flux(self.flux_medium(context), g)
-            scores = LEARNED_BOUND * torch.tanh(scores / LEARNED_BOUND) \
-                + F.softplus(self.guide) * self._activity(flux.detach(), graph).unsqueeze(-1)
+            bound = self.spec.get("learned_bound", LEARNED_BOUND)
+            guide = F.softplus(self.guide) * self._activity(flux.detach(), graph).unsqueeze(-1)
+            # A bound of 0: no learned part, the read-out is the softmax of predicted activity at a learned temperature.
+            scores = guide + (bound * torch.tanh(scores / bound) if bound > 0 else 0.0 * scores)
         if masked is not None:
             scores = scores.masked_fill(masked.unsqueeze(-1), float("-inf"))
         readout = torch.softmax(scores, dim=1)  # [C, N, P]

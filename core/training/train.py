@@ -47,6 +47,7 @@ class TrainConfig:
     bottleneck: bool = False  # the heads read the medium only through the read-out attention (see model.py)
     guided: bool = False  # fluxes from the medium alone; the read-out is biased towards their predicted activity
     medium_values: bool = False  # guided: open exchanges' tokens reach the heads only through the read-out
+    learned_bound: float = 2.0  # guided: the learned part of a read-out score stays within ±this (0: none)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -133,7 +134,7 @@ def build_predictor(inputs: TrainingInputs, config: TrainConfig, growth_scale: f
                                   inputs.exchange_nodes, config.d_model, config.heads, config.layers,
                                   config.readout_queries, config.id_dim, config.hidden, 0.0, config.uniform,
                                   growth_scale, config.flux_rank, inputs.exchange_elements, config.bottleneck,
-                                  config.guided, config.medium_values)
+                                  config.guided, config.medium_values, config.learned_bound)
 
 
 def _batch_loss(model, inputs: TrainingInputs, idx: torch.Tensor):

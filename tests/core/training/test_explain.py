@@ -53,3 +53,14 @@ def test_summary_says_when_the_medium_mlp_predicts_better_and_where_the_graph_mo
     # With the MLP behind on both, no such sentence.
     card["metrics"]["baselines"]["mlp_medium"] = {"growth_r2": 0.785, "flux_r2": 0.4}
     assert "predicts better" not in _summary(card)
+
+
+def test_summary_gives_the_cards_own_bound_and_says_where_medium_values_enter():
+    card = _card(True, 0.97, [0.94, 0.96])
+    card["predictor"].update(learned_bound=0.5, medium_values=True)
+    text = _summary(card)
+    assert "at most 1.6×" in text and "at most 7.4×" not in text
+    assert "only through the exchanges the read-out attends to" in text
+    card["predictor"].update(learned_bound=0.0, medium_values=False)
+    text = _summary(card)
+    assert "nothing learned is added to it" in text and "exchanges the read-out attends to" not in text
