@@ -38,7 +38,10 @@ def result_steps(window, result, views=None) -> list[tuple[str, Callable[[], Non
         return lambda: pane.set_result(result, views)
 
     steps: list[tuple[str, Callable[[], None]]] = [("window", start)]
-    for pane in (*window.result_panes, window.details):
+    # The network pane last: its layout task, on a worker thread, would slow the steps after it (the GUI
+    # thread waits for Python's interpreter lock at every Qt call while another thread computes).
+    panes = [p for p in window.result_panes if p is not window.network] + [window.details, window.network]
+    for pane in panes:
         more = getattr(pane, "result_steps", None)
         name = type(pane).__name__
         steps += [(f"{name} {k + 1}", s) for k, s in enumerate(more(result, views))] if more is not None \

@@ -28,16 +28,24 @@ from core.graph import REACTION
 from core.views.layered import SideNodes, layered_positions, subgraph_view
 
 MAX_NODES = 60
+REACH = 3  # graph steps from a seed a joining path may go (a path between two seeds: up to 6)
 
 
-def _connectors(graph, seeds: list[int], max_nodes: int) -> list[int]:
-    """Graph nodes on an approximate Steiner tree of the seeds in each connected part (seeds first)."""
+def _connectors(graph, seeds: list[int], max_nodes: int, hops: int = REACH) -> list[int]:
+    """Graph nodes on an approximate Steiner tree of the seeds in each connected part (seeds first),
+    through nodes within ``hops`` of a seed: igraph finds that ball (C, ~1 ms on iJO1366) and networkx's
+    Steiner tree runs on it, not on the 4,335-node graph (0.4 s of Python holding up the window's thread)."""
+    import igraph
     import networkx as nx
     from networkx.algorithms.approximation import steiner_tree
 
+    edges = np.asarray(graph.edge_index, dtype=np.int64).T  # [G, 2]
+    ball = np.unique(np.concatenate(igraph.Graph(n=graph.n_nodes, edges=edges.tolist(), directed=False)
+                                    .neighborhood(seeds, order=hops))).astype(np.int64)
+    near = edges[np.isin(edges[:, 0], ball) & np.isin(edges[:, 1], ball)]
     g = nx.Graph()
-    g.add_nodes_from(range(graph.n_nodes))
-    g.add_edges_from(np.asarray(graph.edge_index, dtype=np.int64).T.tolist())
+    g.add_nodes_from(ball.tolist())
+    g.add_edges_from(near.tolist())
     chosen: dict[int, None] = dict.fromkeys(seeds)
     for part in nx.connected_components(g):
         inside = [s for s in seeds if s in part]
