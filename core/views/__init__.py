@@ -2,7 +2,9 @@
 
 Modules: ``style`` (colours, pens, label text), ``positions`` (node layout and its cache), ``pairs``
 (attention slices and pair look-ups), ``network`` (neighbourhoods and drawing arrays), ``heatmap``
-(pathway order, pixel grid, zoomed windows). A new view adds its module here; figures
+(pathway order, pixel grid, zoomed windows), ``layered`` and ``top`` (layered pathway, neighbourhood and
+top-node views), ``search`` (Find's terms), ``panes`` (what the window's panes draw first, computed off
+its thread). A new view adds its module here; figures
 (``core.figures``) and panes (``app.panes``) draw what these return and never recompute it.
 """
 
