@@ -16,7 +16,7 @@ from app.plain import literal, plain_label
 from app.tables import Column, FilterTable
 from core.conditions import growth_arrays
 
-COMPACT_HEIGHT = 480  # px: a shorter pane (a laptop) gives the growth plot's room to the shift chart
+COMPACT_HEIGHT = 340  # px: a shorter pane (1366x768) gives the growth plot's room to the shift chart
 FBA_BRUSH = (76, 114, 176)
 MEASURED_BRUSH = (150, 150, 150)
 PREDICTED_BRUSH = (221, 132, 82)
