@@ -132,6 +132,7 @@ class NetworkPane(QWidget):
         self.legend = legend = item.addLegend(offset=(5, -5), labelTextSize="8pt")  # bottom left: first layer on top
         legend.addItem(pg.ScatterPlotItem(symbol="o", brush=(214, 39, 40), size=9, pen=None), "metabolite")
         legend.addItem(pg.ScatterPlotItem(symbol="s", brush=(31, 119, 180), size=9, pen=None), "reaction")
+        legend.addItem(pg.ScatterPlotItem(symbol="o", brush=SIDE_RGB, size=7, pen=None), "currency metabolite")
         self.info = plain_label(QLabel("No results yet.", self))  # condition names, error messages
         self.info.setWordWrap(True)
         layout = QVBoxLayout(self)
