@@ -30,11 +30,21 @@ the prediction puts on each node, for this medium. Three wirings:
   shift correlation 0.0002); bounded, it stays on predicted activity.
   With ``--medium-values`` an open exchange's read-out value also carries its medium token (what the medium offers
   there, and how much), weighted by the read-out's share of that exchange node times N: the heads learn the amounts
-  in the medium only through the exchanges the read-out attends to. It predicts better (textbook, 100 epochs,
-  ``--weight-decay 1e-3``: held-out growth R² 0.954 against 0.903 without it and 0.939 for an MLP on the medium;
-  flux 0.904 against 0.775) but is less faithful (masking the top 5 %: 0.049 1/h against 0.19) and its shifts do
-  not reproduce across training seeds (glucose -> acetate r 0.47 against 0.83; smaller than the seed-to-seed
-  difference), so the shipped weights do not use it. On iJO1366 (26 epochs) it gave growth 0.822, flux 0.383.
+  in the medium only through the exchanges the read-out attends to. ``--learned-bound`` sets the bound of the
+  learned part (0: none). Textbook, 100 epochs and ``--weight-decay 1e-3`` unless said (resources/weights/README.md):
+
+  ===================================  ======  =====  ==========================  =====================
+  wiring                               growth  flux   top-5 % mask (att/deg/rnd)  seeds: shift r (x noise)
+  guided, bound 2, 60 ep., wd 1e-5     0.909   0.739  0.193 / 0.028 / 0.025       0.78 (2.1x)
+  + medium values, bound 2             0.954   0.904  0.049 / 0.014 / 0.009       0.47 (0.7x)
+  + medium values, bound 0.5 (shipped) 0.947   0.910  0.060 / 0.024 / 0.010       0.97 (3.9x)
+  + medium values, bound 0             0.912   0.926  0.132 / 0.096 / 0.047       0.997 (19.9x)
+  MLP on the medium                    0.939   0.937
+  ===================================  ======  =====  ==========================  =====================
+
+  A wide learned part let two seeds put the read-out on different exchanges; none leaves importance a function of
+  predicted flux alone, barely ahead of degree when masked. On iJO1366, medium values with bound 2 gave growth
+  0.822, flux 0.383 (26 epochs), no better than without.
 * **bottleneck** (``train --bottleneck``): the heads read only the pooled read-out, which starts uniform;
   faithful on 3,000 textbook media, but it did not start learning on 400 media nor on iJO1366 (R² 0.00).
 * **default**: the heads also read the medium context directly. On iJO1366 that trained to held-out growth

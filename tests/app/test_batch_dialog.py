@@ -107,7 +107,7 @@ def test_batch_dialog_with_trained_weights_stores_predictions(qtbot, dialog, dia
     assert "predicted growth is in growth.csv" in dialog.status.text()
     frame = read_results(tmp_path / "OUT")
     assert list(frame["medium"]) == ["glucose", "acetate"]
-    np.testing.assert_allclose(frame["predicted_growth"], [0.777, 0.098], atol=2e-3)
+    np.testing.assert_allclose(frame["predicted_growth"], [0.845, 0.173], atol=2e-3)
     assert "top_node:20" in frame.columns and "top_node:21" not in frame.columns
     assert float(dialog.table.item(0, 0).text()) == pytest.approx(0.8739, abs=1e-4)  # the heatmap stays FBA growth
 

@@ -130,7 +130,7 @@ def test_train_dialog_trains_shows_curves_scatter_and_scores_then_saves_and_uses
     assert list(x) == [1.0, 2.0] and np.isfinite(y).all()
     card = dialog.card
     # The window trains the shipped weights' wiring, whose read-out carries the prediction.
-    assert card["train"]["guided"]
+    assert card["train"]["guided"] and card["train"]["medium_values"] and card["train"]["learned_bound"] == 0.5
     points = card["metrics"]["held_out_points"]
     assert len(points["fba"]) == card["metrics"]["split"]["test"] == len(dialog.scatter.data) > 0
     headers = [dialog.scores.horizontalHeaderItem(j).text() for j in range(dialog.scores.columnCount())]
