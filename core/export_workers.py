@@ -177,8 +177,8 @@ class EarlyOutputs:
 def write_planned(result, plan, targets, force, progress, should_stop, timings, workers, early=None) -> None:
     """:func:`core.export.write_outputs`'s writing step: ``plan`` (PlannedFile) to ``targets``: PNG figures
     in worker processes when ``workers`` says so, everything else here meanwhile, in plan order; files
-    ``early`` (:class:`EarlyOutputs`) already started are waited for. Then this process takes over the
-    files no worker has started."""
+    ``early`` (:class:`EarlyOutputs`) already started are waited for. Where workers are forked (the
+    command line), this process then takes over the files no worker has started."""
     started = dict(early.futures) if early is not None else {}
     n_png = sum(item.format == "png" and item.name not in started for item in plan)
     if workers is None:
@@ -202,7 +202,7 @@ def write_planned(result, plan, targets, force, progress, should_stop, timings, 
             timings[item.name] = time.perf_counter() - t0
         done += 1
 
-    fork = early.fork if early is not None else None
+    fork = early.fork if early is not None else fork_available()
     pool = FigureWorkers(result, workers, fork) if workers and n_png > 1 else None
     try:
         for item, path in zip(plan, targets):
@@ -215,7 +215,9 @@ def write_planned(result, plan, targets, force, progress, should_stop, timings, 
         for item, path in zip(plan, targets):
             if item.name not in started and (pool is None or item.format != "png"):
                 write_here(item, path)
-        for fut, (item, path) in reversed(list(drawn.items())):  # files no worker has started: written here
+        # Files no worker has started yet are written here, from the end of the queue. Not in the window
+        # (its workers are spawned): drawing holds the interpreter lock its event loop needs.
+        for fut, (item, path) in reversed(list(drawn.items()) if fork else []):
             if fut.cancel():
                 del drawn[fut]
                 write_here(item, path)

@@ -156,3 +156,16 @@ def test_forked_workers_write_the_same_files(result, tmp_path, forkable):
         assert all(f.result() >= 0 for f in futures)
     for p in here:
         assert (tmp_path / "there" / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_spawned_workers_draw_every_figure_themselves(result, tmp_path, monkeypatch):
+    """In the window (workers spawned) the calling thread never draws: it would hold the interpreter
+    lock the event loop needs."""
+    import core.export_workers as W
+
+    monkeypatch.setattr(W, "fork_available", lambda: False)
+    calls = []
+    paths = write_outputs(result, tmp_path, formats=("png", "json"), workers=2, progress=lambda f, m: calls.append(m))
+    pngs = sorted(p.name for p in paths if p.suffix == ".png")
+    assert sorted(m.removeprefix("Drew ") for m in calls if m.startswith("Drew ")) == pngs
+    assert not any(m.startswith("Writing ") and m.endswith(".png") for m in calls)
