@@ -95,6 +95,8 @@ class Handover(QObject):
         self.longest_ms = 0.0
         self.turns = 0
         self.step_ms: list[tuple[str, float, float]] = []
+        self.views_ms = 0.0  # wall time of the views task, Run's result arrived -> steps start
+        self._asked = 0.0
 
     @property
     def busy(self) -> bool:
@@ -112,6 +114,7 @@ class Handover(QObject):
 
         self.cancel()
         settle_garbage()
+        self._asked = time.perf_counter()
         factor = self.window.heatmap.expected_pool_factor(result.graph.n_nodes)
         self.window.runner.start("views", pane_views, result, MAX_PIXELS, factor,
                                  on_finished=lambda views: self._steps_for(result, views, done),
@@ -125,6 +128,7 @@ class Handover(QObject):
         self._steps = deque(result_steps(self.window, result, views))
         self._done = lambda: done(result)
         self.longest_ms, self.turns, self.step_ms = 0.0, 0, []
+        self.views_ms = (time.perf_counter() - self._asked) * 1000.0
         QTimer.singleShot(0, self._turn)
 
     def _turn(self) -> None:

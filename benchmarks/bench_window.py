@@ -119,7 +119,8 @@ def main() -> int:
                      g.get("handing to panes", 0), g.get("after", 0), redraw, window.handover.longest_ms,
                      window.handover.turns))
         slow = sorted(window.handover.step_ms, key=lambda x: -x[2])[:4]
-        print(f"run {i + 1}: slowest hand-over steps (wall / CPU ms): "
+        print(f"run {i + 1}: views computed on a worker thread in {window.handover.views_ms:.0f} ms; "
+              "slowest hand-over steps (wall / CPU ms): "
               + ", ".join(f"{n} {w:.0f}/{c:.0f}" for n, w, c in slow))
         worst = max(worst, g.get("during", 0), g.get("handing to panes", 0), g.get("after", 0))
     print(f"\n| run | Run -> shown | largest gap: during | handing to panes | {AFTER_S:.0f} s after | heatmap redraw |"
