@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app.jobs import export_job, pane_outputs
 from app.plain import literal
@@ -16,6 +16,8 @@ from app.plain import literal
 log = logging.getLogger("metattn.gui")
 
 USER_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.MouseFocusReason)
+# Every event of the application passes this filter: the others are turned away with one comparison.
+TRACKED = frozenset((QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.FocusIn))
 PANE_CHOICES = {"heatmap": "Attention heatmap", "network": "Attention network", "comparison": "Condition comparison",
                 "tables": "Analysis tables", "details": "Node details"}
 
@@ -35,11 +37,8 @@ class Exporter(QObject):
         QApplication.instance().installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        from PySide6.QtCore import QEvent
-        from PySide6.QtWidgets import QWidget
-
         kind = event.type()
-        if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.FocusIn):
+        if kind not in TRACKED:
             return False
         # Focus counts only when the user moved it (Tab, a click), not when the window first shows.
         if kind == QEvent.Type.FocusIn and event.reason() not in USER_FOCUS:
