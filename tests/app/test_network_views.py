@@ -24,15 +24,21 @@ def _computed(qtbot, pane, runner):
     qtbot.waitUntil(lambda: not runner.is_running("network") and pane.arrays is not None, timeout=60_000)
 
 
-def test_around_a_node_and_a_pathway_are_layered_and_labelled(qtbot, textbook_result):
+def shown_network(qtbot, result, size=(560, 560)):
+    """``(pane, runner)``: a network pane on screen at ``size`` with ``result``'s first picture computed."""
     runner = TaskRunner()
     pane = NetworkPane(runner)
     qtbot.addWidget(pane)
-    pane.resize(560, 560)
+    pane.resize(*size)
     pane.show()
     qtbot.waitExposed(pane)
-    pane.set_result(textbook_result)
+    pane.set_result(result)
     _computed(qtbot, pane, runner)
+    return pane, runner
+
+
+def test_around_a_node_and_a_pathway_are_layered_and_labelled(qtbot, textbook_result):
+    pane, runner = shown_network(qtbot, textbook_result)
     assert _labels_do_not_overlap(pane)
     # Around pyruvate: the node and its 10 neighbours with the strongest attention, (nearly) every one named
     # (it was the centre alone, or with all labels a hairball).

@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import app.main_window  # noqa: F401  (sets pyqtgraph's row-major image order, as at start-up)
 from app.panes.details import DetailsPane
-from app.panes.network import TOP, NetworkPane
-from app.worker import TaskRunner
-from tests.app.test_network_views import _computed, _labels_do_not_overlap
+from app.panes.network import TOP
+from tests.app.test_network_views import _labels_do_not_overlap, shown_network
 
 
 def test_top_nodes_are_drawn_joined_and_named(qtbot, textbook_result):
-    runner = TaskRunner()
-    pane = NetworkPane(runner)
-    qtbot.addWidget(pane)
-    pane.resize(560, 560)
-    pane.show()
-    qtbot.waitExposed(pane)
-    pane.set_result(textbook_result)
-    _computed(qtbot, pane, runner)
+    pane, runner = shown_network(qtbot, textbook_result)
     assert pane._shown_mode == TOP and "joined by the shortest paths" in pane.info.text()
     a = pane.arrays
     assert int(a.is_seed.sum()) == pane.top_k.value()
