@@ -22,6 +22,13 @@ class WeightsInfo:
     text: str  # plain text for the pane
     trained: bool  # a run with this choice uses trained weights
     problem: str | None = None  # the InputError message when the chosen file cannot be used
+    architecture: str = ""  # e.g. "heads 4, d_model 32, layers 2": what the trained weights fix
+
+
+def _architecture(card: dict) -> str:
+    spec = card.get("predictor") or card.get("train") or {}
+    parts = [f"{name} {spec[name]}" for name in ("heads", "d_model", "layers") if name in spec]
+    return ", ".join(parts)
 
 
 _node_ids_cache: dict[tuple, tuple[str, ...]] = {}
@@ -92,7 +99,8 @@ def describe_weights(choice: str, loaded=None, filter_currency: bool = True) -> 
             where = "this model's graph" if loaded is not None else "a model (none is open)"
             return WeightsInfo(f"{UNTRAINED}: no shipped weights fit {where}. Train weights with "
                                "Run → Train model…, or choose a weights file.", False)
-        return WeightsInfo(f"Shipped weights {path.name}. {card_text(read_card(path))}", True)
+        card = read_card(path)
+        return WeightsInfo(f"Shipped weights {path.name}. {card_text(card)}", True, architecture=_architecture(card))
     path = Path(choice)
     try:
         card = read_card(path)
@@ -107,4 +115,4 @@ def describe_weights(choice: str, loaded=None, filter_currency: bool = True) -> 
                                  "Run → Train model…", path)
     except InputError as exc:
         return WeightsInfo(f"Weights file {path.name} cannot be used: {exc}", False, str(exc))
-    return WeightsInfo(f"Weights file {path.name}. {card_text(card)}", True)
+    return WeightsInfo(f"Weights file {path.name}. {card_text(card)}", True, architecture=_architecture(card))

@@ -104,4 +104,8 @@ class WeightsChoiceMixin:
                             else spin.own_tip)
         note = getattr(self, "architecture_note", None)
         if note is not None:
+            # The boxes keep the user's own values for untrained runs; the note says what the weights use.
+            fixed = getattr(getattr(self, "_weights_info", None), "architecture", "")
+            note.setText(f"{fixed}: set by the trained weights" if decided and fixed
+                         else "heads, d_model, layers: set by the trained weights")
             note.setVisible(decided)

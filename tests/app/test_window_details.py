@@ -53,13 +53,19 @@ def test_trained_weights_switch_off_the_boxes_they_decide(qtbot, monkeypatch):
     import app.weights_info
     from app.panes.setup import SetupPane
     from app.weights_info import WeightsInfo
+    from core.training.weights import read_card, weights_dir
+
+    card = read_card(weights_dir() / "e_coli_core.safetensors")
 
     pane = SetupPane()
     qtbot.addWidget(pane)
     monkeypatch.setattr(app.weights_info, "describe_weights",
-                        lambda *a, **k: WeightsInfo("Shipped weights x.safetensors.", True))
+                        lambda *a, **k: WeightsInfo("Shipped weights x.safetensors.", True,
+                                                    architecture=app.weights_info._architecture(card)))
     pane.update_weights_info()
     assert not pane.heads.isEnabled() and not pane.d_model.isEnabled() and not pane.layers.isEnabled()
+    # The greyed boxes keep the user's values; the note says what the weights use (the shipped textbook card's).
+    assert pane.architecture_note.text() == "heads 4, d_model 32, layers 2: set by the trained weights"
     assert pane.hops.isEnabled() and pane.seed.isEnabled()
     assert "trained weights" in pane.heads.toolTip() and not pane.architecture_note.isHidden()
     monkeypatch.setattr(app.weights_info, "describe_weights",
