@@ -55,8 +55,9 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
         bound = float(predictor.get("learned_bound", LEARNED_BOUND))
         learned = (f" plus a learned part that can raise or lower a node by at most {math.exp(bound):.1f}×" if bound > 0
                    else " (nothing learned is added to it)")
-        medium = (" An open exchange reaction also carries what the medium offers there and how much, so the amounts "
-                  "in the medium reach the prediction only through the exchanges the read-out attends to."
+        medium = (" An open exchange reaction also carries what the medium offers there and how much, so besides "
+                  "steering the predicted activity, the medium reaches growth only through the exchanges the read-out "
+                  "attends to."
                   if predictor.get("medium_values") else "")
         where = ("**Where the medium enters.** The model first predicts every reaction's flux from the medium. Its "
                  "read-out then looks at the network: a node's score is its predicted activity (the predicted flux of "
@@ -136,14 +137,18 @@ def _against_mlp(held: dict, mlp: dict | None, left_out: dict, md: Callable[[str
     if behind:
         out.append("**An MLP that reads only the medium vector predicts better** on media like the training ones: "
                    + " and ".join(behind) + ". This model's value is that its prediction runs through the network, "
-                   "so its attention can say which parts carry it; it is not the better predictor there.")
+                   "so its attention can say which parts carry it.")
     unseen = [(src, v["model"].get("growth_r2"), v["mlp_medium"].get("growth_r2")) for src, v in left_out.items()
               if isinstance(v, dict) and "model" in v and "mlp_medium" in v]
     for src, model_r2, mlp_r2 in unseen:
         if model_r2 is None or mlp_r2 is None:
             continue
-        better = "better than" if model_r2 > mlp_r2 + 0.005 else ("worse than" if model_r2 < mlp_r2 - 0.005 else "as well as")
-        out.append(f"On a carbon source it never saw in training ({md(src)}) it predicts growth {better} the MLP "
-                   f"(R² {_f(model_r2, 2)} against {_f(mlp_r2, 2)}): the MLP has no input it has learned for a new "
-                   "compound, the graph model reads the compound's place in the network.")
+        if model_r2 > mlp_r2 + 0.005:
+            out.append(f"On a carbon source it never saw in training ({md(src)}) it predicts growth better than the "
+                       f"MLP (R² {_f(model_r2, 2)} against {_f(mlp_r2, 2)}): the MLP has no input it has learned for "
+                       "a new compound, the graph model reads the compound's place in the network.")
+        else:
+            verdict = "worse than" if model_r2 < mlp_r2 - 0.005 else "as well as"
+            out.append(f"On a carbon source it never saw in training ({md(src)}) it predicts growth {verdict} the "
+                       f"MLP (R² {_f(model_r2, 2)} against {_f(mlp_r2, 2)}).")
     return [" ".join(out), ""] if out else []

@@ -29,8 +29,9 @@ the prediction puts on each node, for this medium. Three wirings:
   Unbounded, the learned part put the read-out on arbitrary nodes that two seeds did not share (iJO1366:
   shift correlation 0.0002); bounded, it stays on predicted activity.
   With ``--medium-values`` an open exchange's read-out value also carries its medium token (what the medium offers
-  there, and how much), weighted by the read-out's share of that exchange node times N: the heads learn the amounts
-  in the medium only through the exchanges the read-out attends to. ``--learned-bound`` sets the bound of the
+  there, and how much), weighted by the read-out's share of that exchange node times N: besides steering the
+  predicted activity (the flux head reads the whole medium context), the medium reaches the heads only through
+  the exchanges the read-out attends to. ``--learned-bound`` sets the bound of the
   learned part (0: none). Textbook, 100 epochs and ``--weight-decay 1e-3`` unless said (resources/weights/README.md):
 
   ===================================  ======  =====  ==========================  =====================
