@@ -99,7 +99,8 @@ def export_figure_png(fig, path: str | Path, overwrite: bool = True, dpi: int = 
     from PIL import Image, PngImagePlugin
 
     patch = fig.patch
-    if not hasattr(fig.canvas, "buffer_rgba") or not patch.get_visible() or (patch.get_alpha() or 1.0) < 1.0 \
+    alpha = patch.get_alpha()  # None: opaque unless the face colour says otherwise; 0 is fully transparent
+    if not hasattr(fig.canvas, "buffer_rgba") or not patch.get_visible() or (alpha is not None and alpha < 1.0) \
             or to_rgba(patch.get_facecolor())[3] < 1.0:
         with atomic_path(path, overwrite) as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})

@@ -24,6 +24,7 @@ Shapes: none of its own.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import Sequence
 
 from core.errors import check_stop
+
+log = logging.getLogger(__name__)
 
 # Below this many graph nodes the figures take well under a second each: starting workers would cost
 # more than it saves.
@@ -69,6 +72,11 @@ def _init(result) -> None:
     # Ctrl-C reaches the whole process group: the caller decides (it stops handing out files and
     # waits for the ones being drawn), so a worker never dies half-way through a file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the caller's handlers (main.py's StopOnInterrupt swallows a first SIGTERM/SIGHUP):
+    # here they end the worker, as in a spawned one.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _result = result
 
 
@@ -157,8 +165,14 @@ class EarlyOutputs:
         except OSError:
             return  # write_outputs reports it
         self.created = [p for p in targets if not p.exists()]
-        self.pool = FigureWorkers(partial, workers, fork=True)
-        self.futures = {f.name: self.pool.submit(f.name, p, self.force) for f, p in zip(plan, targets)}
+        try:
+            self.pool = FigureWorkers(partial, workers, fork=True)
+            self.futures = {f.name: self.pool.submit(f.name, p, self.force) for f, p in zip(plan, targets)}
+        except Exception as exc:  # e.g. fork failing for memory: the files are then written the usual way
+            log.warning("could not start the early figure worker (%s); drawing every file after the analysis", exc)
+            if self.pool is not None:
+                self.pool.close(cancel=True)
+            self.pool, self.futures, self.created = None, {}, []
 
     def close(self, cancel: bool = False) -> None:
         if self.pool is not None:

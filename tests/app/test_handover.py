@@ -52,3 +52,30 @@ def test_a_cancelled_hand_over_shows_nothing_late(qtbot, window, textbook_result
     window.handover.show(result, done.append)
     qtbot.waitUntil(lambda: done == [result], timeout=30_000)
     assert window.result is result and window.tables.tables["centrality"].model.rowCount() == result.graph.n_nodes
+
+
+def test_a_result_for_a_replaced_model_frees_the_frozen_old_one():
+    import weakref
+    from types import SimpleNamespace
+
+    from app.handover import result_steps, settle_garbage
+
+    class Model:  # a reference cycle, as a cobra model is full of
+        def __init__(self):
+            self.me = self
+
+    old_model = Model()
+    gone = weakref.ref(old_model)
+    window = SimpleNamespace(result=SimpleNamespace(loaded=old_model), result_panes=[], network=SimpleNamespace(),
+                             details=SimpleNamespace())
+    del old_model
+    settle_garbage()  # frozen with the window's last result, as after a run
+    try:
+        new = SimpleNamespace(loaded=object())
+        name, start = result_steps(window, new)[0]
+        assert name == "window"
+        start()
+        assert window.result is new
+        assert gone() is None  # collected although it had been frozen
+    finally:
+        gc.unfreeze()
