@@ -76,6 +76,7 @@ class Opener(QObject):
         loaded, presets = value
         w.set_busy(None)
         if w.loaded is not None and w.loaded is not loaded:
+            w.handover.cancel()  # a result of the replaced model still being handed to the panes stops here
             settle_garbage(False)  # the model replaced may be collected again (app.handover)
         w.loaded = loaded
         settle_garbage()  # the cycle collector never walks the model during a run

@@ -4,6 +4,7 @@ show when given the result directly."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 import numpy as np
@@ -79,3 +80,16 @@ def test_a_result_for_a_replaced_model_frees_the_frozen_old_one():
         assert gone() is None  # collected although it had been frozen
     finally:
         gc.unfreeze()
+
+
+def test_opening_another_model_stops_a_hand_over_of_the_old_ones_result(qtbot, window, textbook_result):
+    from app.jobs import attach_model
+
+    open_and_wait(qtbot, window)
+    result = attach_model(textbook_result, window.loaded)
+    done = []
+    window.handover.show(result, done.append)
+    # Another model arrives (the same file loaded again: a new LoadedModel object; presets resolved by the pane).
+    window.opener._loaded((dataclasses.replace(window.loaded), None))
+    qtbot.wait(1500)
+    assert done == [] and window.result is None and not window.handover.busy
