@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from core.limits import ATTENTION_RANGES, MAX_MEMORY_BUDGET_GB, TOP_K_RANGE  # standard library only
+from core.training import LEARNED_BOUND  # standard library only
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 # Accepted ranges of the numeric options (core.limits): beyond them a run is a typo or an attack.
@@ -217,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --guided: each open exchange's medium token reaches the growth head only through "
                             "the read-out's weight on that exchange (README)")
     train.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay (default: %(default)s)")
-    train.add_argument("--learned-bound", type=float, default=2.0,
+    train.add_argument("--learned-bound", type=float, default=LEARNED_BOUND,
                        help="with --guided: the learned part of a read-out score stays within ±this; 0 leaves the "
                             "read-out to predicted activity alone (default: %(default)s)")
     train.add_argument("--hidden", type=int, default=128,

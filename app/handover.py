@@ -71,19 +71,15 @@ def select_start_node(window, result) -> None:
         window._selection_changed(node)
 
 
-def settle_garbage(settle: bool = True) -> None:
-    """``settle``: exempt every object alive now (the model, the result just received) from Python's
-    cycle collector (``gc.freeze``). The window collects on its own thread from a timer
+def settle_garbage() -> None:
+    """Exempt every object alive now (the model, the result just received) from Python's cycle collector
+    (``gc.freeze``). The window collects on its own thread from a timer
     (:func:`app.worker.collect_garbage_on_gui_thread`), and a collection that walks a genome-scale model
-    and a freshly unpickled result held the event loop for 50-130 ms, during and after every run.
-    False: make them collectable again (``gc.unfreeze``), when the model is replaced, so that a
-    replaced model's reference cycles are freed by the next full collection."""
+    and a freshly unpickled result held the event loop for 50-130 ms, during and after every run. A
+    replaced model is freed by :func:`release_replaced`."""
     import gc
 
-    if settle:
-        gc.freeze()
-    else:
-        gc.unfreeze()
+    gc.freeze()
 
 
 def release_replaced() -> None:

@@ -76,8 +76,9 @@ class Opener(QObject):
         loaded, presets = value
         w.set_busy(None)
         if w.loaded is not None and w.loaded is not loaded:
-            w.handover.cancel()  # a result of the replaced model still being handed to the panes stops here
-            settle_garbage(False)  # the model replaced may be collected again (app.handover)
+            # A result of the replaced model still being handed to the panes stops here; the replaced model is
+            # freed with the first result of this one (app.handover.release_replaced).
+            w.handover.cancel()
         w.loaded = loaded
         settle_garbage()  # the cycle collector never walks the model during a run
         w.setup.set_model(loaded, presets)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core.errors import Cancelled, InputError
+from core.training import LEARNED_BOUND
 
 EXIT_OK = 0
 
@@ -25,7 +26,8 @@ def _check(args) -> None:
         raise InputError(f"--batch must be between 1 and 4,096 (got {args.batch})")
     if not (math.isfinite(getattr(args, "weight_decay", 0.0)) and 0 <= getattr(args, "weight_decay", 0.0) <= 1):
         raise InputError(f"--weight-decay must be between 0 and 1 (got {args.weight_decay})")
-    if not (math.isfinite(getattr(args, "learned_bound", 2.0)) and 0 <= getattr(args, "learned_bound", 2.0) <= 20):
+    bound = getattr(args, "learned_bound", LEARNED_BOUND)
+    if not (math.isfinite(bound) and 0 <= bound <= 20):
         raise InputError(f"--learned-bound must be between 0 and 20 (got {args.learned_bound})")
     if getattr(args, "medium_values", False) and not getattr(args, "guided", False):
         raise InputError("--medium-values needs --guided (it changes how the guided read-out feeds the heads)")
@@ -59,8 +61,8 @@ def train_cli(args) -> int:
                          batch=getattr(args, "batch", 64), hidden=getattr(args, "hidden", 128),
                          bottleneck=getattr(args, "bottleneck", False), guided=getattr(args, "guided", False),
                          medium_values=getattr(args, "medium_values", False),
-                         learned_bound=getattr(args, "learned_bound", 2.0),
-                         weight_decay=getattr(args, "weight_decay", 1e-5),
+                         learned_bound=getattr(args, "learned_bound", TrainConfig.learned_bound),
+                         weight_decay=getattr(args, "weight_decay", TrainConfig.weight_decay),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)

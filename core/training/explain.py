@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from core.training import LEARNED_BOUND
+
 REPRODUCIBLE_R = 0.7  # two training seeds' importances or shifts correlating at least this much count as reproducible
 
 
@@ -50,8 +52,6 @@ def trust_section(attention, md: Callable[[str], str], table: Callable) -> list[
     out += _against_mlp(held, base.get("mlp_medium"), metrics.get("leave_source_out", {}), md)
     predictor = card.get("predictor", {})
     if predictor.get("guided"):
-        from core.training.model import LEARNED_BOUND  # torch: only for summaries of trained weights
-
         bound = float(predictor.get("learned_bound", LEARNED_BOUND))
         learned = (f" plus a learned part that can raise or lower a node by at most {math.exp(bound):.1f}×" if bound > 0
                    else " (nothing learned is added to it)")

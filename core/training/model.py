@@ -90,6 +90,7 @@ from torch.nn import functional as F
 
 from core.attention.aggregator import AttentionAggregator
 from core.attention.attention_graph import AttentionGraph
+from core.training import LEARNED_BOUND  # kept torch-free there, for main.py and summaries
 
 TASKS = ("growth", "grows", "flux")
 MEDIUM_FEATURES = ("uptake_log", "uptake_linear", "uptake_open")
@@ -102,7 +103,6 @@ LOG_VAR_BOUND = 1.0  # task log-variances stay in [-1, 1]: no task weighs more t
 GUIDE_START = math.log(math.e - 1.0)  # softplus of this is 1: read-out weights start near each node's share of flux
 ACTIVITY_CAP = 20.0  # asinh units: predicted activity above this (2.4e8 mmol/gDW/h) counts as this
 LSE_SCALE = 10.0  # the read-out's log normaliser (about 8 on a 4,335-node network at rest) is divided by this
-LEARNED_BOUND = 2.0  # guided read-out: the learned part of a node's score stays within ±2 (a factor of 7.4)
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
 
 
@@ -260,7 +260,8 @@ class MetabolicPredictor(nn.Module):
         if self.spec.get("medium_values"):
             # An open exchange's value also carries its token (what and how much the medium offers there), at the
             # read-out's weight of that node times N (uniform attention would give the plain sum of the tokens):
-            # the heads learn the medium only through the exchanges the read-out attends to.
+            # besides steering the predicted activity, the medium reaches the heads only through the exchanges
+            # the read-out attends to.
             w = readout[ci, ex[xi]] * readout.shape[1]  # [T, P]
             pooled = pooled.index_add(0, ci, w.unsqueeze(-1) * self.token_value(tokens).unsqueeze(1))
         pooled = pooled.flatten(1)  # [C, P*D]

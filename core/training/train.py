@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from core.errors import InputError
+from core.training import LEARNED_BOUND
 from core.training.dataset import TrainingData, group_split
 from core.training.model import FLUX_SCALE, MetabolicPredictor, exchange_index, medium_features
 
@@ -47,7 +48,7 @@ class TrainConfig:
     bottleneck: bool = False  # the heads read the medium only through the read-out attention (see model.py)
     guided: bool = False  # fluxes from the medium alone; the read-out is biased towards their predicted activity
     medium_values: bool = False  # guided: open exchanges' tokens reach the heads only through the read-out
-    learned_bound: float = 2.0  # guided: the learned part of a read-out score stays within ±this (0: none)
+    learned_bound: float = LEARNED_BOUND  # guided: the learned part of a read-out score stays within ±this (0: none)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
