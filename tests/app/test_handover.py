@@ -93,3 +93,37 @@ def test_opening_another_model_stops_a_hand_over_of_the_old_ones_result(qtbot, w
     window.opener._loaded((dataclasses.replace(window.loaded), None))
     qtbot.wait(1500)
     assert done == [] and window.result is None and not window.handover.busy
+
+
+def test_the_window_s_timers_fire_between_the_turns_of_a_hand_over(qtbot, monkeypatch):
+    """Each turn is followed by a real turn of the event loop: another timer of the window (here a 5 ms
+    one, as the benchmark's) fires between two turns. Chained with QTimer.singleShot(0, ...) (a posted
+    event in Qt 6), the GLib dispatcher held every timer back until the hand-over had ended."""
+    import time
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QObject, QTimer
+
+    import app.handover as H
+
+    owner = QObject()
+    owner.runner = SimpleNamespace(cancel=lambda _name: None, is_running=lambda _name: False)
+    events: list[str] = []
+
+    def step(i):  # each step outlasts TURN_MS, so each turn runs one step
+        return lambda: (events.append(f"step {i}"), time.sleep(H.TURN_MS * 1.5 / 1000.0))
+
+    monkeypatch.setattr(H, "result_steps", lambda _window, _result, _views: [(f"s{i}", step(i)) for i in range(4)])
+    handover = H.Handover(owner)
+    ticker = QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(lambda: events.append("tick") if events else None)
+    ticker.start()
+    done = []
+    handover._steps_for(object(), None, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    ticker.stop()
+    steps = [i for i, e in enumerate(events) if e.startswith("step")]
+    assert handover.turns == 4 and len(steps) == 4
+    for a, b in zip(steps, steps[1:]):
+        assert "tick" in events[a + 1:b], events
