@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app.jobs import export_job, pane_outputs
@@ -15,9 +15,6 @@ from app.plain import literal
 
 log = logging.getLogger("metattn.gui")
 
-USER_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.MouseFocusReason)
-# Every event of the application passes this filter: the others are turned away with one comparison.
-TRACKED = frozenset((QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.FocusIn))
 PANE_CHOICES = {"heatmap": "Attention heatmap", "network": "Attention network", "comparison": "Condition comparison",
                 "tables": "Analysis tables", "details": "Node details"}
 
@@ -25,29 +22,36 @@ PANE_CHOICES = {"heatmap": "Attention heatmap", "network": "Attention network", 
 class Exporter(QObject):
     """Exports for one window (its ``result``, ``runner``, status and busy switch).
 
-    *Export → Current pane* exports the pane the user last clicked in or worked with (tracked here from
-    mouse presses, wheel turns and focus changes inside the panes; a pyqtgraph view takes no keyboard
-    focus, so the focus alone named the wrong pane). Before any such click the user is asked which pane.
+    *Export → Current pane* exports the pane the user last clicked in, turned the wheel over or tabbed
+    into: the application's ``focusChanged`` signal, with the panes' plot views taking the focus on a click
+    or a wheel turn (``Qt.WheelFocus``; a view that took none left the focus, and so the answer, in
+    another pane). Before any such move the user is asked which pane. (An application-wide event filter
+    did this before: every Qt event of the window then called into Python, and waited for the interpreter
+    lock whenever another thread of the window held it.)
     """
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.last_pane: str | None = None
-        QApplication.instance().installEventFilter(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+        QTimer.singleShot(0, self.views_take_focus)  # once the panes are built
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        kind = event.type()
-        if kind not in TRACKED:
-            return False
-        # Focus counts only when the user moved it (Tab, a click), not when the window first shows.
-        if kind == QEvent.Type.FocusIn and event.reason() not in USER_FOCUS:
-            return False
-        if isinstance(watched, QWidget):
-            name = self.pane_of(watched)
-            if name is not None:
-                self.last_pane = name
-        return False
+    def views_take_focus(self) -> None:
+        """Let every plot view of the panes take the keyboard focus on a click or a wheel turn."""
+        import pyqtgraph as pg
+
+        for pane in getattr(self.window, "panes", {}).values():
+            for view in pane.findChildren(pg.GraphicsView):
+                view.setFocusPolicy(Qt.FocusPolicy.WheelFocus)
+
+    def _focus_changed(self, old, new) -> None:
+        # From nothing (old None): the window was activated or first shown, which the user did not aim at a pane.
+        if old is None or not isinstance(new, QWidget) or self.window.closing:
+            return
+        name = self.pane_of(new)
+        if name is not None:
+            self.last_pane = name
 
     def pane_of(self, widget) -> str | None:
         """The name of the pane ``widget`` belongs to (its dock included), or None."""

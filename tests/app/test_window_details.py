@@ -9,6 +9,15 @@ import logging
 from PySide6.QtCore import QByteArray, Qt
 
 
+def wheel(widget) -> None:
+    """A wheel turn over the middle of ``widget``, as the window system delivers it."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    top = widget.window()
+    QTest.wheelEvent(top.windowHandle(), widget.mapTo(top, widget.rect().center()), QPoint(0, 120))
+
+
 def test_current_pane_is_the_one_last_clicked_or_the_user_says(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
@@ -21,6 +30,8 @@ def test_current_pane_is_the_one_last_clicked_or_the_user_says(qtbot, window, mo
     assert window.current_pane() == "network"
     qtbot.mouseClick(window.heatmap.plot.viewport(), Qt.MouseButton.LeftButton)
     assert window.current_pane() == "heatmap"
+    wheel(window.network.plot.viewport())  # a wheel turn over a view counts as a click
+    assert window.current_pane() == "network"
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *args, **kwargs: ("", False)))
     window.exporter.last_pane = None
     assert window.current_pane() == ""  # cancelled: browse() then does nothing
