@@ -21,6 +21,8 @@ Shapes (legend: K drawn nodes, S hubs, L hub links): the Neighbourhood as in :mo
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from core.errors import check_stop
@@ -31,17 +33,29 @@ MAX_NODES = 60
 REACH = 3  # graph steps from a seed a joining path may go (a path between two seeds: up to 6)
 
 
+_UNDIRECTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # MetabolicGraph -> its igraph.Graph
+
+
+def undirected(graph):
+    """The graph as an undirected ``igraph.Graph``, built once per graph (kept while the graph lives)."""
+    g = _UNDIRECTED.get(graph)
+    if g is None:
+        import igraph
+
+        edges = np.asarray(graph.edge_index, dtype=np.int64).T  # [G, 2]
+        g = _UNDIRECTED[graph] = igraph.Graph(n=graph.n_nodes, edges=edges.tolist(), directed=False)
+    return g
+
+
 def _connectors(graph, seeds: list[int], max_nodes: int, hops: int = REACH) -> list[int]:
     """Graph nodes on an approximate Steiner tree of the seeds in each connected part (seeds first),
     through nodes within ``hops`` of a seed: igraph finds that ball (C, ~1 ms on iJO1366) and networkx's
     Steiner tree runs on it, not on the 4,335-node graph (0.4 s of Python holding up the window's thread)."""
-    import igraph
     import networkx as nx
     from networkx.algorithms.approximation import steiner_tree
 
     edges = np.asarray(graph.edge_index, dtype=np.int64).T  # [G, 2]
-    ball = np.unique(np.concatenate(igraph.Graph(n=graph.n_nodes, edges=edges.tolist(), directed=False)
-                                    .neighborhood(seeds, order=hops))).astype(np.int64)
+    ball = np.unique(np.concatenate(undirected(graph).neighborhood(seeds, order=hops))).astype(np.int64)
     near = edges[np.isin(edges[:, 0], ball) & np.isin(edges[:, 1], ball)]
     g = nx.Graph()
     g.add_nodes_from(ball.tolist())
@@ -108,7 +122,8 @@ def top_view(graph, attention, top_k: int = 10, condition: int = 0, layer: int =
     pair_w = graph_edge_attention(graph, attention, condition, layer)
     for s in seeds:
         if s not in linked and len(nodes) < max_nodes:
-            nodes += [o for o in _strongest_neighbours(graph, pair_w, s, 2) if o not in nodes]
+            more = [o for o in _strongest_neighbours(graph, pair_w, s, 2) if o not in nodes]
+            nodes += more[: max_nodes - len(nodes)]
     nbh = subgraph_view(graph, attention, np.asarray(nodes, dtype=np.int64), np.asarray(seeds), condition, layer)
     names, links, coefs = shared_currency(model, graph, nbh.nodes, np.asarray(seeds))
     check_stop(should_stop)

@@ -63,3 +63,16 @@ def test_top_nodes_of_one_part_are_joined_by_shortest_paths(textbook):
     assert nbh.n_nodes <= 4 + 8  # the paths, not whole neighbourhoods
     assert shared_currency(None, graph, nbh.nodes, nbh.nodes) == ((), [], [])
     assert all(graph.node_types[graph.index[i]] == REACTION for i in ids)
+
+
+def test_top_view_never_draws_more_than_max_nodes_and_builds_igraph_once(ijo1366):
+    from core.views.top import undirected
+
+    graph = remove_currency(build_graph(ijo1366))
+    ids = [r for r in RESPIRATION if r in graph.index]
+    att = _with_top(graph, random_attention(graph, layers=1, heads=1), ids)
+    # Seeds left alone bring two neighbours each: one more than room was left for used to slip in.
+    for most in range(len(ids), len(ids) + 6):
+        nbh, pos, _hubs = top_view(graph, att, top_k=len(ids), model=None, max_nodes=most)
+        assert nbh.n_nodes <= most and pos.shape == (nbh.n_nodes, 2), most
+    assert undirected(graph) is undirected(graph) and undirected(graph).vcount() == graph.n_nodes
