@@ -117,11 +117,11 @@ def export_job(result, out_dir: str, names: Sequence[str] | None, force: bool, p
                          only=None if names is None else tuple(names))
 
 
-def save_project_job(path: str, settings, conditions, checked, attention, sha256: str, view: dict,
+def save_project_job(path: str, settings, conditions, checked, attention, sha256: str, view: dict, result=None,
                      progress=None, should_stop=None) -> Path:
     from app.project import save_project
 
-    return save_project(path, settings, conditions, checked, attention, sha256, view)
+    return save_project(path, settings, conditions, checked, attention, sha256, view, result)
 
 
 # --------------------------------------------------------------------------- compute-process jobs

@@ -7,20 +7,28 @@ A project file is a zip archive holding
                     ``np.load(allow_pickle=False)``: nothing is ever unpickled)
     model/<name>    the model file, when it lies outside the project's folder (so the project is
                     complete on its own)
+    results.json    the run's results beside the attention (:mod:`core.cache_results`): FBA per condition,
+    results.npz     the graph, the trained model's predictions and the analysis, as JSON and plain arrays
 A project file may come from anyone, so it is treated as untrusted: JSON and npz only, and the model
 path it names is either a bundled model, a file inside the archive, or a relative path that stays
 inside the project's folder (absolute paths and '..' escapes are refused with InputError).
-Reopening loads the model, re-solves FBA (cheap), restores attention from the npz and re-runs the
-analysis (about a second).
+Reopening shows the saved results at once, before the model is read (no FBA, no attention, no analysis),
+when the model file is the one they were computed from; the model then opens in the background. A
+project without results (written before they were kept, or when the model file changed since) loads
+the model, re-solves FBA (cheap), restores attention from the npz and re-runs the analysis.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import numpy as np
 
 from core.conditions import Condition
 from core.errors import InputError
@@ -31,6 +39,8 @@ PROJECT_FORMAT = "metattn-project"
 PROJECT_VERSION = 1
 SUFFIX = ".mattn"
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Project:
@@ -40,6 +50,8 @@ class Project:
     attention: object | None  # AttentionResult
     model_sha256: str = ""
     view: dict = field(default_factory=dict)
+    result: object | None = None  # the saved RunResult (no cobra model), when it can be shown as it is
+    result_note: str = ""  # why the results are computed again, when result is None
 
 
 # Read back with the inverses of the to_dict() that wrote them, which live beside them in core.
@@ -81,7 +93,9 @@ EMBEDDED = "model/"
 
 
 def save_project(path: str | Path, settings: RunSettings, conditions, checked, attention=None,
-                 model_sha256: str = "", view: dict | None = None) -> Path:
+                 model_sha256: str = "", view: dict | None = None, result=None) -> Path:
+    """Write a project; ``result`` (the RunResult ``attention`` belongs to) is kept beside it, so that
+    reopening shows it without computing it again."""
     from core.attention import write_attention_npz
 
     path = Path(path)
@@ -91,6 +105,11 @@ def save_project(path: str | Path, settings: RunSettings, conditions, checked, a
            "model": {"source": stored_model, "sha256": model_sha256},
            "settings": settings_doc, "conditions": [c.to_dict() for c in conditions],
            "checked": list(checked), "has_attention": attention is not None, "view": view or {}}
+    results = None
+    if result is not None and attention is not None and result.attention is attention:
+        from core.cache_results import result_parts
+
+        results = result_parts(result)
     with tempfile.TemporaryDirectory(prefix="metattn-project-") as tmp:
         npz = Path(tmp) / "attention.npz"
         if attention is not None:
@@ -106,6 +125,12 @@ def save_project(path: str | Path, settings: RunSettings, conditions, checked, a
                     zf.write(embed, stored_model, compress_type=zipfile.ZIP_DEFLATED)
                 if attention is not None:
                     zf.write(npz, "attention.npz")  # already compressed by savez_compressed
+                if results is not None:
+                    zf.writestr("results.json", json.dumps(results[0], allow_nan=False))
+                    buffer = io.BytesIO()
+                    np.savez(buffer, **results[1])
+                    zf.writestr("results.npz", buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED,
+                                compresslevel=1)
     return path
 
 
@@ -118,8 +143,6 @@ def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
     arrays for kind, shape and finite values. Nothing is extracted to a temporary folder, so every
     error names the project.
     """
-    import io
-
     from app import project_schema as schema
     from core import limits
     from core.errors import check_stop
@@ -156,9 +179,42 @@ def load_project(path: str | Path, progress=None, should_stop=None) -> Project:
                 config = schema.attention_config(config_doc, schema._Checker(path))
             attention = schema.attention_from_arrays(arrays, config, path,
                                                      tuple(c.name for c in parts["conditions"]) or None)
+        result, note = _saved_result(zf, path, settings, parts["model_sha256"], attention)
     if progress:
         progress(1.0, "Project read")
-    return Project(settings, parts["conditions"], parts["checked"], attention, parts["model_sha256"], parts["view"])
+    return Project(settings, parts["conditions"], parts["checked"], attention, parts["model_sha256"], parts["view"],
+                   result, note)
+
+
+def _saved_result(zf: zipfile.ZipFile, path: Path, settings: RunSettings, sha256: str, attention):
+    """``(RunResult, "")`` from the project's results.json/results.npz, or ``(None, why not)``: none saved
+    (an older project), the model file changed since, or the results do not fit (then logged). Checked
+    through :mod:`core.limits` and :func:`core.cache_results.result_from_parts`; never unpickled."""
+    from core import limits
+    from core.cache_results import result_from_parts
+    from core.models import file_digest
+
+    names = zf.namelist()
+    if attention is None or "results.json" not in names or "results.npz" not in names:
+        return None, "the project was saved without its results (an older project)"
+    try:
+        label, digest = file_digest(settings.model)
+    except InputError as exc:
+        return None, f"its model cannot be read ({exc})"
+    if sha256 and digest != sha256:
+        return None, "the model file changed since the project was saved"
+    try:
+        text = limits.read_zip_member(zf, "results.json", limits.PROJECT_JSON_BYTES, path).decode("utf-8")
+        doc = limits.load_json(text, path, "JSON in results.json")
+        arrays = limits.load_npz(limits.read_zip_member(zf, "results.npz", limits.PROJECT_BYTES, path),
+                                 limits.PROJECT_BYTES, path, "results.npz")
+        result = result_from_parts(doc, arrays, attention, settings, label)
+    except (InputError, ValueError, UnicodeDecodeError) as exc:
+        log.warning("%s: the saved results cannot be used (%s); they are computed again", path, exc)
+        return None, f"its saved results cannot be used ({str(exc).removeprefix(f'{path}: ')})"
+    if result.loaded.sha256 != digest:
+        return None, "the saved results belong to another version of the model file"
+    return result, ""
 
 
 def _model_path(zf: zipfile.ZipFile, path: Path, stored: str, sha256: str) -> str | Path:

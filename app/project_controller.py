@@ -111,12 +111,14 @@ class ProjectController(QObject):
 
     def _session(self) -> tuple:
         """What a project file holds, taken from the window: settings, conditions, checked names,
-        attention, the model's SHA-256 and the view state. Raises InputError (no model, no condition)."""
+        attention, the model's SHA-256, the view state and the result the attention belongs to (kept so
+        that reopening shows it without computing it). Raises InputError (no model, no condition)."""
         w = self.window
         settings, _conditions = w.run_settings()
-        attention = w.result.attention if w.result is not None else None
+        result = w.result if w.result is not None and w.result.loaded.sha256 == w.loaded.sha256 else None
+        attention = result.attention if result is not None else None
         return (settings, list(w.setup.all_conditions().values()), w.setup.checked_names(), attention,
-                w.loaded.sha256, w.view_state())
+                w.loaded.sha256, w.view_state(), result)
 
     def browse_save(self) -> None:
         w = self.window
@@ -149,8 +151,8 @@ class ProjectController(QObject):
         shown as a dialog, since the user did not ask for it.
         """
         w = self.window
-        if not self.autosave_on or w.result is None or w.loaded is None:
-            return
+        if not self.autosave_on or w.result is None or w.loaded is None or w.result.loaded.sha256 != w.loaded.sha256:
+            return  # (a project's results shown while its model still opens: the project is on disk)
         try:
             session = self._session()
         except InputError:
@@ -181,15 +183,41 @@ class ProjectController(QObject):
                        on_progress=w.show_progress)
 
     def _read(self, path: str, project) -> None:
+        """The project is read: show its saved results at once and open the model after them, or (no
+        usable results) open the model first and compute them."""
         w = self.window
         w.remember_file(path)
         self.pending = project
         with QSignalBlocker(w.setup.carbon):
             w.setup.carbon.setChecked(project.settings.carbon_normalised)
-        w.open_model(project.settings.model)
+        if project.result is None:
+            if project.attention is not None:
+                log.info("Project %s: %s; FBA and the analysis are computed again", path, project.result_note)
+            w.open_model(project.settings.model)
+            return
+        log.info("Project %s: results restored from the file (no FBA, attention or analysis run); "
+                 "its model opens meanwhile", path)
+        self._view = project.view
+        w.setup.set_attention_config(project.settings.attention, project.settings.filter_currency)
+        w.setup.set_weights(project.settings.weights)
+        w.set_busy(None)
+        w.run_started_at = time.perf_counter()
+        w.set_status("Showing the project's results…")
+        w.results_shown.connect(self._restore_view_once)
+        w.handover.show(project.result, lambda result: self._shown(project, result))
+
+    def _shown(self, project, result) -> None:
+        """The saved results are in the panes: open their model (for Run, Find's synonyms, the details'
+        equations, exports); :meth:`apply_pending` attaches it to the result."""
+        w = self.window
+        w._results_ready(result)
+        if self.pending is project and not w.closing:
+            w.open_model(project.settings.model)
 
     def apply_pending(self) -> bool:
-        """After the model loaded: apply the project read before it, if any (True if there was one)."""
+        """After the model loaded: apply the project read before it, if any. True when that started a
+        run (the project's results are computed), False when there was none or its saved results are
+        already shown (the model is then given to them)."""
         project, self.pending = self.pending, None
         if project is None:
             return False
@@ -200,6 +228,9 @@ class ProjectController(QObject):
         w.setup.set_checked(project.checked)
         self._view = project.view
         changed = bool(project.model_sha256) and w.loaded.sha256 != project.model_sha256
+        if project.result is not None and not changed:
+            self._attach_model(project.result)
+            return False
         if changed:
             log.warning("The model file changed since the project was saved; attention is computed again")
         if project.attention is None or changed:
@@ -209,6 +240,17 @@ class ProjectController(QObject):
         w.start_pipeline_task(resume_job, project.settings, conditions, project.attention)
         w.results_shown.connect(self._restore_view_once)
         return True
+
+    def _attach_model(self, shown) -> None:
+        """Give the shown project result the model that just opened (same file, same SHA-256)."""
+        from dataclasses import replace
+
+        w = self.window
+        if w.result is not shown or w.loaded is None or w.loaded.sha256 != shown.loaded.sha256:
+            return  # another result is shown by now
+        w.result = replace(shown, loaded=w.loaded)
+        w.details.set_result(w.result)
+        w.search_bar.set_graph(w.result.graph, w.loaded.model)
 
     def _restore_view_once(self, _result) -> None:
         w = self.window
