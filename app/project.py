@@ -192,17 +192,22 @@ def _saved_result(zf: zipfile.ZipFile, path: Path, settings: RunSettings, sha256
     through :mod:`core.limits` and :func:`core.cache_results.result_from_parts`; never unpickled."""
     from core import limits
     from core.cache_results import result_from_parts
-    from core.models import file_digest
+    from core.models import bundled_names, file_digest
 
     names = zf.namelist()
     if attention is None or "results.json" not in names or "results.npz" not in names:
         return None, "the project was saved without its results (an older project)"
-    try:
-        label, digest = file_digest(settings.model)
-    except InputError as exc:
-        return None, f"its model cannot be read ({exc})"
-    if sha256 and digest != sha256:
-        return None, "the model file changed since the project was saved"
+    if settings.model in bundled_names():
+        # Locating a bundled model imports cobra (~2 s): its digest is compared when the model has opened
+        # (app.project_controller computes the results again if it changed, with a cobra upgrade).
+        label, digest = f"bundled:{settings.model}", sha256
+    else:
+        try:
+            label, digest = file_digest(settings.model)
+        except InputError as exc:
+            return None, f"its model cannot be read ({exc})"
+        if sha256 and digest != sha256:
+            return None, "the model file changed since the project was saved"
     try:
         text = limits.read_zip_member(zf, "results.json", limits.PROJECT_JSON_BYTES, path).decode("utf-8")
         doc = limits.load_json(text, path, "JSON in results.json")

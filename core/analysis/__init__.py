@@ -125,12 +125,13 @@ class AnalysisReport:
 
 
 def warm_up() -> None:
-    """Import the libraries :func:`analyse` imports lazily (scikit-learn, igraph, threadpoolctl).
+    """Import the libraries :func:`analyse` imports lazily (scikit-learn, igraph, scipy.stats, threadpoolctl).
 
     They cost about a second on a first call (0.8 s measured). A long-lived process (the GUI's compute process)
     calls this while it waits for work; the command line does not need to.
     """
     import igraph  # noqa: F401
+    import scipy.stats  # noqa: F401
     import sklearn.cluster  # noqa: F401
     import sklearn.decomposition  # noqa: F401
     import sklearn.metrics  # noqa: F401

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from core.analysis._common import NodeLabels, as_edges, floats, top_order
 
@@ -113,6 +112,8 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     a, b = a[ok], b[ok]
     if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan"), float("nan")
+    from scipy import stats  # imported here: reading a saved analysis needs no scipy.stats (0.6 s)
+
     res = stats.spearmanr(a, b)
     return float(res.statistic), float(res.pvalue)
 

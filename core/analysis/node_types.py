@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from core.analysis._common import floats, nanmean
 from core.graph import METABOLITE, REACTION
@@ -79,6 +78,8 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     if np.ptp(both) == 0:  # all values tied: no evidence either way
         u = a.size * b.size / 2.0
         return u, 1.0, 0.0
+    from scipy import stats  # imported here: reading a saved analysis needs no scipy.stats (0.6 s)
+
     res = stats.mannwhitneyu(a, b, alternative="two-sided")
     u = float(res.statistic)
     return u, float(res.pvalue), 2.0 * u / (a.size * b.size) - 1.0
