@@ -4,8 +4,9 @@ iJO1366 result was one call of ~1 s on the window's thread).
 Two parts:
 
 1. What the panes would compute (the heatmap's raster and colour levels, the pathway order, importance
-   ranks, Find's search terms, the shift chart's movers) is computed on a worker thread by
-   :func:`core.views.panes.pane_views`, while the event loop runs.
+   ranks, Find's search terms, the shift chart's movers, :func:`core.views.panes.pane_views`) comes with a
+   Run's result, made in the compute process (:func:`with_views`, :mod:`app.view_jobs`); for a result
+   without them it is computed on a worker thread while the event loop runs.
 2. What must touch widgets is cut into steps (:func:`result_steps`: one pane, or one table of a
    pane, each), run by :class:`Handover` one after another from the event loop, as many in one turn
    as fit in ``TURN_MS``, so that no turn of the loop is held much longer than its longest step.
@@ -60,6 +61,22 @@ def result_steps(window, result, views=None) -> list[tuple[str, Callable[[], Non
                                                               terms)))
     steps.append(("selection", lambda: select_start_node(window, result)))
     return steps
+
+
+def with_views(window, job, args: tuple) -> tuple:
+    """``(job, args)`` for the window's run task: a Run or a project's resume (:func:`app.jobs.pipeline_job`,
+    :func:`app.jobs.resume_job`) is made in the compute process together with the panes' views
+    (:mod:`app.view_jobs`); any other job is left as it is."""
+    from app import jobs, view_jobs
+    from app.panes.heatmap import MAX_PIXELS
+
+    job_with_views = {jobs.pipeline_job: view_jobs.run_job, jobs.resume_job: view_jobs.resume_job}.get(job)
+    if job_with_views is None:
+        return job, args
+    shown = window.result.graph.n_nodes if getattr(window, "result", None) is not None else None
+    current = None if shown is None else (shown, window.heatmap.expected_pool_factor(shown))
+    width = window.heatmap.plot.getPlotItem().getViewBox().width()
+    return job_with_views, ((MAX_PIXELS, float(width), current), *args)
 
 
 def select_start_node(window, result) -> None:
@@ -129,13 +146,18 @@ class Handover(QObject):
         self._steps.clear()
         self._done = None
 
-    def show(self, result, done: Callable[[object], None]) -> None:
+    def show(self, result, done: Callable[[object], None], views=None) -> None:
+        """Show ``result``: its ``views`` when given (made in the compute process with the result), else
+        computed on a worker thread first."""
         from app.panes.heatmap import MAX_PIXELS
         from core.views.panes import pane_views
 
         self.cancel()
         settle_garbage()
         self._asked = time.perf_counter()
+        if views is not None:
+            self._steps_for(result, views, done)
+            return
         factor = self.window.heatmap.expected_pool_factor(result.graph.n_nodes)
         self.window.runner.start("views", pane_views, result, MAX_PIXELS, factor,
                                  on_finished=lambda views: self._steps_for(result, views, done),

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from app import settings as S
 from app.docks import DockLayout, add_dock
 from app.exporter import Exporter
-from app.handover import Handover, result_steps
+from app.handover import Handover, result_steps, with_views
 from app.jobs import pipeline_job
 from app.opener import Opener
 from app.plain import literal
@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
         self.handover.cancel()
         self.set_status("Starting…")
         self.set_busy("run")
+        job, args = with_views(self, job, args)  # the panes' views made with the result (app.view_jobs)
         self.runner.start("run", job, *args, on_finished=self._run_finished, on_failed=self._run_failed,
                           on_cancelled=self._run_cancelled, on_progress=self.show_progress)
 
@@ -396,6 +397,7 @@ class MainWindow(QMainWindow):
     def _run_finished(self, result) -> None:
         from app.jobs import attach_model
 
+        result, views = result if isinstance(result, tuple) else (result, None)  # app.view_jobs: with views
         self.set_busy(None)
         try:
             result = attach_model(result, self.loaded)
@@ -403,7 +405,7 @@ class MainWindow(QMainWindow):
             self.show_error("Could not reopen the model", exc)
             return
         self.set_status("Showing the results…")
-        self.handover.show(result, self._results_ready)
+        self.handover.show(result, self._results_ready, views)
 
     def _results_ready(self, result) -> None:
         elapsed = time.perf_counter() - self.run_started_at if self.run_started_at else None

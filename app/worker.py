@@ -274,6 +274,10 @@ def _serve(conn, stop_event, preload: Callable[[], None] | None) -> None:
             conn.send(("finished", result))
 
 
+class ComputeBusy(RuntimeError):
+    """:meth:`ComputeProcess.call` with ``wait=False`` found the process at another call (a Run)."""
+
+
 class ComputeProcess:
     """One persistent child process that runs module-level functions, one call at a time.
 
@@ -304,43 +308,51 @@ class ComputeProcess:
 
     def call(self, fn: Callable, *args, progress: Callable[[float, str], None] | None = None,
              should_stop: Callable[[], bool] | None = None, on_data: Callable[[Any], None] | None = None,
-             **kwargs):
-        with self._lock:
-            if not self._process.is_alive():
-                raise RuntimeError("the computation process has stopped; restart the program")
-            self._stop.clear()
-            self._conn.send((fn, args, kwargs))
-            stop_asked = None
-            while True:
-                if should_stop is not None and should_stop():
-                    if stop_asked is None:
-                        self._stop.set()
-                        stop_asked = time.perf_counter()
-                    elif time.perf_counter() - stop_asked > self.STOP_GRACE:
-                        log.info("ending the compute process: %s did not stop within %.0f s of the request",
-                                 getattr(fn, "__name__", fn), self.STOP_GRACE)
-                        self._end()
-                        raise Cancelled()
-                if not self._conn.poll(self.POLL):
-                    if not self._process.is_alive():
-                        raise RuntimeError(f"the computation process ended unexpectedly "
-                                           f"(exit code {self._process.exitcode})")
-                    continue
-                kind, payload = self._conn.recv()
-                if kind == "progress":
-                    if progress is not None:
-                        progress(*payload)
-                elif kind == "data":
-                    if on_data is not None:
-                        on_data(payload)
-                elif kind == "finished":
-                    return payload
-                elif kind == "cancelled":
+             wait: bool = True, **kwargs):
+        """``wait`` False: raise :class:`ComputeBusy` at once if another call is under way."""
+        if not self._lock.acquire(blocking=wait):
+            raise ComputeBusy("the compute process is busy")
+        try:
+            return self._call(fn, args, kwargs, progress, should_stop, on_data)
+        finally:
+            self._lock.release()
+
+    def _call(self, fn, args, kwargs, progress, should_stop, on_data):
+        if not self._process.is_alive():
+            raise RuntimeError("the computation process has stopped; restart the program")
+        self._stop.clear()
+        self._conn.send((fn, args, kwargs))
+        stop_asked = None
+        while True:
+            if should_stop is not None and should_stop():
+                if stop_asked is None:
+                    self._stop.set()
+                    stop_asked = time.perf_counter()
+                elif time.perf_counter() - stop_asked > self.STOP_GRACE:
+                    log.info("ending the compute process: %s did not stop within %.0f s of the request",
+                             getattr(fn, "__name__", fn), self.STOP_GRACE)
+                    self._end()
                     raise Cancelled()
-                else:
-                    exc, text = payload
-                    exc.traceback_text = text
-                    raise exc
+            if not self._conn.poll(self.POLL):
+                if not self._process.is_alive():
+                    raise RuntimeError(f"the computation process ended unexpectedly "
+                                       f"(exit code {self._process.exitcode})")
+                continue
+            kind, payload = self._conn.recv()
+            if kind == "progress":
+                if progress is not None:
+                    progress(*payload)
+            elif kind == "data":
+                if on_data is not None:
+                    on_data(payload)
+            elif kind == "finished":
+                return payload
+            elif kind == "cancelled":
+                raise Cancelled()
+            else:
+                exc, text = payload
+                exc.traceback_text = text
+                raise exc
 
     def _end(self) -> None:
         """End the child at once (it is not answering); :func:`compute_process` starts a new one."""

@@ -22,35 +22,11 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider
 from app.panes import combo_state, restore_combos
 from app.panes.labels import place_labels
 from app.plain import plain_label
-from core.errors import check_stop
 from core.graph import METABOLITE
+from app.view_jobs import network_job
+from core.views.network_pane import AROUND, PATHWAY, TOP, compute_network  # noqa: F401  (re-export)
 
-TOP, AROUND, PATHWAY = range(3)  # the modes
 SIDE_RGB = (150, 150, 150)
-
-
-def compute_network(graph, attention, centre, top_k: int, condition: int, layer: int, seed: int, mode: int = TOP,
-                    model=None, sides: bool = False, progress=None, should_stop=None):
-    """(Neighbourhood, GraphArrays, SideNodes or None) for the pane; runs on a worker thread and stops
-    between steps when asked (``core.errors.Cancelled``)."""
-    from core.views import graph_arrays, neighbourhood
-    from core.views.layered import currency_sides, layered_positions, pathway_view
-
-    check_stop(should_stop)
-    if mode == TOP or centre is None:  # the top nodes with what joins them (core.views.top), layered
-        from core.views.top import top_view
-
-        nbh, pos, hubs = top_view(graph, attention, top_k, condition, layer, model, should_stop=should_stop)
-        return nbh, graph_arrays(nbh, pos=pos, label_length=28), hubs
-    if mode == AROUND:  # the centre and its k neighbours with the strongest attention
-        nbh = neighbourhood(graph, attention, centre=centre, condition=condition, layer=layer,
-                            max_nodes=max(int(top_k), 1) + 1)
-    else:
-        nbh = pathway_view(graph, attention, graph.primary_pathway[centre], condition=condition, layer=layer)
-    check_stop(should_stop)
-    arrays = graph_arrays(nbh, pos=layered_positions(nbh.n_nodes, nbh.edges, should_stop), label_length=28)
-    check_stop(should_stop)
-    return nbh, arrays, currency_sides(model, graph, nbh, arrays.pos) if sides else None
 
 
 class NetworkPane(QWidget):
@@ -60,6 +36,7 @@ class NetworkPane(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.result = None
+        self._token: str | None = None  # names the result the compute process keeps (app.view_jobs)
         self.selected: str | None = None
         self.nbh = None
         self.arrays = None
@@ -152,8 +129,11 @@ class NetworkPane(QWidget):
 
     # ------------------------------------------------------------------ data
 
-    def set_result(self, result, views=None) -> None:  # noqa: ARG002 - the layout is made on its own task
+    def set_result(self, result, views=None) -> None:
+        """Show ``result``; its layouts are made in the compute process when ``views`` name the result kept
+        there (``views.token``, :func:`app.view_jobs.network_job`), else on a worker thread."""
         self.result = result
+        self._token = getattr(views, "token", None)
         att = result.attention if result is not None else None
         for box in (self.condition, self.layer):
             box.blockSignals(True)
@@ -197,7 +177,7 @@ class NetworkPane(QWidget):
                 return
             centre = r.graph.index[self.selected]
         self._asked_mode = self.mode.currentIndex()
-        self.runner.start("network", compute_network, r.graph, r.attention, centre, self.top_k.value(),
+        self.runner.start("network", network_job, self._token, r.graph, r.attention, centre, self.top_k.value(),
                           max(self.condition.currentIndex(), 0), max(self.layer.currentIndex(), 0),
                           r.settings.attention.seed, self.mode.currentIndex(),
                           getattr(getattr(r, "loaded", None), "model", None), self.sides.isChecked(),

@@ -36,6 +36,9 @@ class PaneViews:
     ranks: np.ndarray | None = None  # (C, N) importance rank, 1 = highest
     search_terms: list | None = None  # per node, the terms Find matches
     movers: dict = field(default_factory=dict)  # (pair, level) -> core.analysis.shifts.ShiftRanking
+    # Names the result the compute process keeps (app.view_jobs), so the network pane's layouts are made
+    # there; None: the window lays them out itself
+    token: str | None = None
 
 
 def warm_view_imports(progress=None, should_stop=None) -> None:
