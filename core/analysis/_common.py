@@ -22,6 +22,31 @@ from core.graph import NODE_TYPE_NAMES
 SUMMARY_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
+def import_igraph():
+    """``igraph``, imported without loading matplotlib when nothing has loaded it yet.
+
+    igraph imports ``matplotlib.pyplot`` when it is imported (0.4-0.7 s of CPU), for its own plotting,
+    which this program never uses (its figures are drawn with matplotlib directly): the command line's
+    ``--formats json`` run paid for it in the analysis. ``sys.modules["matplotlib"] = None`` makes that
+    one import fail (the documented way to block an import), so igraph keeps its stand-in and loads
+    none of it. Where matplotlib is loaded already (the window, a figure-drawing process) or igraph is,
+    this is a plain import.
+    """
+    import sys
+
+    if "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    try:
+        import igraph
+    finally:
+        if sys.modules.get("matplotlib", 0) is None:
+            del sys.modules["matplotlib"]
+    return igraph
+
+
 @dataclass(frozen=True, eq=False)
 class NodeLabels:
     """What a reader needs to recognise a node: id, name, type and primary pathway, all length N."""

@@ -85,8 +85,9 @@ def betweenness(edge_index: np.ndarray, n_nodes: int, seed: int = 0,
 
     Returns ``(values (N,), description)``; values are in [0, 1] like networkx's ``normalized=True``.
     """
-    import igraph as ig
+    from core.analysis._common import import_igraph
 
+    ig = import_igraph()
     if n_nodes < 3:
         return np.zeros(n_nodes), "exact"
     pairs = np.unique(np.sort(np.asarray(edge_index, dtype=np.int64).T, axis=1), axis=0)
