@@ -34,6 +34,8 @@ class Exporter(QObject):
         super().__init__(window)
         self.window = window
         self.last_pane: str | None = None
+        self._pending: tuple[str, str | None] | None = None  # an export asked for during a hand-over
+        window.results_shown.connect(self._export_pending)
         QApplication.instance().focusChanged.connect(self._focus_changed)
         QTimer.singleShot(0, self.views_take_focus)  # once the panes are built
 
@@ -80,7 +82,7 @@ class Exporter(QObject):
         if pane == "":  # the user cancelled choosing a pane
             return
         w = self.window
-        if w.result is None:
+        if w.result is None and not w.handover.busy:
             w.show_error("Nothing to export", "Run the analysis first.")
             return
         folder = QFileDialog.getExistingDirectory(w, "Export to folder", w.last_dir())
@@ -92,6 +94,12 @@ class Exporter(QObject):
         from core.export import plan_outputs
 
         w = self.window
+        if w.handover.busy:
+            # A run's result is still reaching the panes (w.result may still be the previous one): export it
+            # once every pane shows it.
+            w.set_status("Exporting once the new results are shown…")
+            self._pending = (folder, pane)
+            return True
         if w.result is None:
             return False
         names = None if pane is None else pane_outputs(w.result, pane)
@@ -106,6 +114,11 @@ class Exporter(QObject):
                        on_finished=lambda paths: self._done(folder, paths), on_failed=self._failed,
                        on_progress=w.show_progress, on_cancelled=lambda: w.set_busy(None))
         return True
+
+    def _export_pending(self, _result) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and not self.window.closing:
+            self.export(*pending)
 
     def _done(self, folder: str, paths) -> None:
         w = self.window

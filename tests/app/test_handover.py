@@ -38,6 +38,16 @@ def test_a_run_reaches_every_pane_in_steps(qtbot, window):
     assert window.heatmap._levels == alone._levels
     # The cycle collector no longer walks the model and the result during later runs.
     assert gc.get_freeze_count() > 0
+    # The views came with the result from the compute process, which keeps the result for the network
+    # pane's layouts: one is made there from the token alone (no graph, attention or model sent).
+    from app.view_jobs import network_in_child
+    from app.worker import compute_process
+    from core.views.network_pane import TOP
+
+    token = window.network._token
+    assert token is not None
+    nbh, arrays, _hubs = compute_process().call(network_in_child, token, None, 10, 0, 0, 0, TOP, False)
+    assert nbh.n_nodes >= 10 and arrays.pos.shape == (nbh.n_nodes, 2)
 
 
 def test_a_cancelled_hand_over_shows_nothing_late(qtbot, window, textbook_result):
@@ -127,3 +137,24 @@ def test_the_window_s_timers_fire_between_the_turns_of_a_hand_over(qtbot, monkey
     assert handover.turns == 4 and len(steps) == 4
     for a, b in zip(steps, steps[1:]):
         assert "tick" in events[a + 1:b], events
+
+
+def test_export_asked_for_during_a_hand_over_writes_the_new_result(qtbot, window, textbook_result, tmp_path,
+                                                                    monkeypatch):
+    """The window goes idle when a run's result arrives, before the panes show it: an export asked for then
+    waits for the hand-over and writes the new result, not the one the panes showed before."""
+    import app.exporter as E
+    from app.jobs import attach_model
+
+    open_and_wait(qtbot, window)
+    first = attach_model(textbook_result, window.loaded)
+    window.show_result(first)
+    second = dataclasses.replace(first, notes=("the second run",))
+    exported = []
+    monkeypatch.setattr(E, "export_job", lambda result, *_args, progress=None, should_stop=None:
+                        exported.append(result) or [])
+    window.handover.show(second, window._results_ready)
+    assert window.handover.busy and window.result is first
+    assert window.export(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(exported), timeout=30_000)
+    assert exported[0] is second and window.result is second
