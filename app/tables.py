@@ -49,6 +49,23 @@ def format_value(value, digits: int = 4, p_value: bool = False) -> str:
     return str(value)
 
 
+def distinct_name_column(columns: Sequence[Column], id_column: str | None) -> list[Column]:
+    """``columns`` with the "name" column's repeated names told apart by the id column
+    (:func:`core.views.style.distinct_names`)."""
+    from dataclasses import replace
+
+    from core.views.style import distinct_names
+
+    heads = [c.header for c in columns]
+    if "name" not in heads or id_column not in heads:
+        return list(columns)
+    name, ids = columns[heads.index("name")], columns[heads.index(id_column)]
+    if len(set(name.values)) == len(name.values):
+        return list(columns)
+    shown = replace(name, values=distinct_names(name.values, ids.values))
+    return [shown if c is name else c for c in columns]
+
+
 class ColumnTableModel(QAbstractTableModel):
     """Read-only rows from columns of equal length; ``id_column`` names the node-id column (if any)."""
 
@@ -265,7 +282,9 @@ class FilterTable(QWidget):
     def set_columns(self, columns: Sequence[Column], id_column: str | None = None,
                     sort_column: int | None = None, descending: bool = True) -> None:
         """Show ``columns``; ``sort_column`` is a position in ``columns`` as given. Tables of nodes show
-        a compact name first, then the values, then the descriptive text, and the id last (:func:`values_first`)."""
+        a compact name first, then the values, then the descriptive text, and the id last (:func:`values_first`).
+        Names that read the same get their compartment or id ("Acetate [e]", "Acetate [c]")."""
+        columns = distinct_name_column(columns, id_column)
         order = values_first(columns, id_column)
         columns = [columns[i] for i in order]
         if sort_column is not None:

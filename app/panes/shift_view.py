@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 from app.panes.labels import place_labels
 from app.plain import literal, plain_label
 from core.views.panes import SHIFT_K
-from core.views.style import shorten
+from core.views.style import distinct_names
 
 UP_RGB = (196, 78, 82)  # grows in the second condition
 DOWN_RGB = (76, 114, 176)  # shrinks
@@ -166,7 +166,7 @@ class ShiftView(QWidget):
         self.bars.setOpts(x0=np.zeros(k), y=y, width=change, height=0.7, brushes=brushes, pen=None)
         self._show(bars=True, volcano=False)
         item.invertY(True)
-        names = [shorten(r.names[i], LABEL_CHARS) for i in ranked]
+        names = distinct_names([r.names[i] for i in ranked], [r.ids[i] for i in ranked], LABEL_CHARS)
         item.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)], []])
         item.getAxis("bottom").setTicks(None)
         item.setLabel("bottom", self._axis_label(r))
@@ -199,8 +199,9 @@ class ShiftView(QWidget):
         item.getAxis("bottom").setTicks(None)
         item.setLabel("left", "importance (× average share)")
         item.setLabel("bottom", self._axis_label(r))
-        for label, i in zip(self._labels, r.ranked):
-            label.setText(shorten(r.names[i], LABEL_CHARS))
+        shown = distinct_names([r.names[i] for i in r.ranked], [r.ids[i] for i in r.ranked], LABEL_CHARS)
+        for label, i, text in zip(self._labels, r.ranked, shown):
+            label.setText(text)
             label.index = int(i)
         for label in self._labels[len(r.ranked):]:
             label.index = -1

@@ -106,3 +106,33 @@ def test_at_laptop_height_the_growth_plot_gives_its_room_to_the_bars(qtbot, text
     pane.resize(420, 700)  # room again: the plot comes back
     qtbot.waitUntil(lambda: not pane.compact(), timeout=3000)
     assert pane.growth_plot.isVisible() and not pane.growth_line.isVisible()
+
+
+def test_two_movers_of_one_name_are_told_apart_in_the_chart_and_the_tables(qtbot, textbook_result):
+    """iJO1366's glucose -> acetate shift has acetate outside and inside the cell among its movers: both
+    read "Acetate". Shown side by side, each gets its compartment (or, without one, its id)."""
+    from dataclasses import replace
+
+    from app.tables import Column, FilterTable
+
+    pane = _pane(qtbot, textbook_result)
+    chart = pane.shift_chart
+    r = textbook_result.analysis.conditions.movers(0, k=SHOWN)
+    names, ids = list(r.names), list(r.ids)
+    first, second, third, fourth = (int(i) for i in r.ranked[:4])
+    names[first] = names[second] = "Acetate"
+    ids[first], ids[second] = "ac_e", "ac_c"
+    names[third] = names[fourth] = "Same reaction"
+    twins = replace(r, names=tuple(names), ids=tuple(ids))
+    chart.set_comparison(textbook_result.analysis.conditions, 0, movers={(0, "nodes"): twins})
+    shown = chart.labelled()
+    assert shown[:2] == ["Acetate [e]", "Acetate [c]"], shown
+    assert shown[2:4] == [f"Same reaction [{ids[third]}]", f"Same reaction [{ids[fourth]}]"], shown  # no common compartment
+    chart.chart.setCurrentIndex(1)  # the volcano names the movers the same way
+    volcano = [lab.textItem.toPlainText() for lab in chart._labels if lab.index >= 0]
+    assert "Acetate [e]" in volcano and "Acetate [c]" in volcano
+    table = FilterTable()
+    qtbot.addWidget(table)
+    table.set_columns([Column("name", ["Acetate", "Acetate", "Glucose"]), Column("id", ["ac_e", "ac_c", "glc__D_e"]),
+                       Column("importance", [0.3, 0.2, 0.1])], id_column="id")
+    assert sorted(table.model.text(row, 0) for row in range(3)) == ["Acetate [c]", "Acetate [e]", "Glucose"]
