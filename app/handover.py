@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger("metattn.gui")
 
-TURN_MS = 25.0  # steps started in one turn of the event loop until this much time has passed
+TURN_MS = 10.0  # steps started in one turn of the event loop until this much time has passed
 # The next turn is started by a timer, not by QTimer.singleShot(0, ...): Qt 6 turns a zero single shot
 # into a posted event, and while posted events keep coming, Qt's GLib dispatcher holds every timer back
 # (it runs timers at idle priority once they have fired): the window's own timers (pyqtgraph's
