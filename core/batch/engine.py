@@ -169,6 +169,9 @@ def run_batch(plan: BatchPlan, out: str | Path, client, cluster=None,
                 time.sleep(0.1)  # polled, so that should_stop() is seen while a chunk runs
                 continue
             for future in finished:
+                if should_stop is not None and should_stop():  # seen between chunks of one batch too
+                    stopped = True
+                    break
                 chunk = pending.pop(future, None)
                 if chunk is None:  # reported twice (finished, lost with its worker, finished again)
                     continue
@@ -188,6 +191,8 @@ def run_batch(plan: BatchPlan, out: str | Path, client, cluster=None,
                 if on_chunk is not None:
                     on_chunk(chunk, table)
                 report()
+            if stopped:
+                break
     finally:
         if pending:
             client.cancel(list(pending))
