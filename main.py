@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from core.limits import ATTENTION_RANGES, MAX_MEMORY_BUDGET_GB, TOP_K_RANGE  # standard library only
-from core.training import LEARNED_BOUND  # standard library only
+from core.training import RECOMMENDED_WIRING  # standard library only
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 # Accepted ranges of the numeric options (core.limits): beyond them a run is a typo or an attack.
@@ -211,16 +211,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--bottleneck", action="store_true",
                        help="the heads read the medium only through the read-out attention, so the attention carries the "
                             "prediction; trains on textbook-sized data (3,000 media), not on 400 media or iJO1366 (README)")
-    train.add_argument("--guided", action="store_true",
+    # Defaults: the shipped weights' wiring, whose read-out attention carries the prediction (README); --no-guided
+    # trains the bare wiring, whose attention explains nothing on iJO1366 (core/training/model.py).
+    train.add_argument("--guided", action=argparse.BooleanOptionalAction, default=None,
                        help="fluxes are predicted from the medium alone and the read-out attention starts from each "
-                            "node's predicted flux; growth is read only through that attention (README)")
-    train.add_argument("--medium-values", action="store_true",
+                            "node's predicted flux; growth is read only through that attention (default: on, "
+                            "unless --bottleneck; README)")
+    train.add_argument("--medium-values", action=argparse.BooleanOptionalAction, default=None,
                        help="with --guided: each open exchange's medium token reaches the growth head only through "
-                            "the read-out's weight on that exchange (README)")
-    train.add_argument("--weight-decay", type=float, default=1e-5, help="AdamW weight decay (default: %(default)s)")
-    train.add_argument("--learned-bound", type=float, default=LEARNED_BOUND,
+                            "the read-out's weight on that exchange (default: on with --guided; README)")
+    train.add_argument("--weight-decay", type=float, default=RECOMMENDED_WIRING["weight_decay"],
+                       help="AdamW weight decay (default: %(default)s)")
+    train.add_argument("--learned-bound", type=float, default=RECOMMENDED_WIRING["learned_bound"],
                        help="with --guided: the learned part of a read-out score stays within ±this; 0 leaves the "
                             "read-out to predicted activity alone (default: %(default)s)")
+    train.add_argument("--flux-warmup", type=int, default=None,
+                       help="with --guided: first train the flux path alone for this many epochs (cheap steps), "
+                            f"then everything for --epochs (default: {RECOMMENDED_WIRING.get('flux_warmup', 0)} "
+                            "with --guided)")
     train.add_argument("--hidden", type=int, default=128,
                        help="width of the medium tokens and the prediction heads (default: %(default)s)")
     train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")

@@ -13,7 +13,23 @@ from core.training import LEARNED_BOUND
 EXIT_OK = 0
 
 
+def _wiring(args) -> None:
+    """Fill the wiring options left unset: the recommended (shipped) wiring, unless --bottleneck or --no-guided
+    asks for another, whose options then stay off unless given."""
+    from core.training import RECOMMENDED_WIRING
+
+    if getattr(args, "guided", None) is None:
+        args.guided = RECOMMENDED_WIRING["guided"] and not getattr(args, "bottleneck", False)
+    if getattr(args, "medium_values", None) is None:
+        args.medium_values = args.guided and RECOMMENDED_WIRING["medium_values"]
+    if getattr(args, "flux_warmup", None) is None:
+        args.flux_warmup = RECOMMENDED_WIRING.get("flux_warmup", 0) if args.guided else 0
+
+
 def _check(args) -> None:
+    _wiring(args)
+    if getattr(args, "bottleneck", False) and args.guided:
+        raise InputError("--bottleneck and --guided are two different wirings: give one of them")
     if not 1 <= args.media <= 1_000_000:
         raise InputError(f"--media must be between 1 and 1,000,000 (got {args.media})")
     if not 1 <= args.epochs <= 10_000:
@@ -29,6 +45,10 @@ def _check(args) -> None:
     bound = getattr(args, "learned_bound", LEARNED_BOUND)
     if not (math.isfinite(bound) and 0 <= bound <= 20):
         raise InputError(f"--learned-bound must be between 0 and 20 (got {args.learned_bound})")
+    if not 0 <= getattr(args, "flux_warmup", 0) <= 10_000:
+        raise InputError(f"--flux-warmup must be between 0 and 10,000 (got {args.flux_warmup})")
+    if getattr(args, "flux_warmup", 0) and not getattr(args, "guided", False):
+        raise InputError("--flux-warmup needs --guided (only there is the flux path trained by itself)")
     if getattr(args, "medium_values", False) and not getattr(args, "guided", False):
         raise InputError("--medium-values needs --guided (it changes how the guided read-out feeds the heads)")
     if not 1 <= args.processes <= 256:
@@ -63,6 +83,7 @@ def train_cli(args) -> int:
                          medium_values=getattr(args, "medium_values", False),
                          learned_bound=getattr(args, "learned_bound", TrainConfig.learned_bound),
                          weight_decay=getattr(args, "weight_decay", TrainConfig.weight_decay),
+                         flux_warmup=getattr(args, "flux_warmup", 0),
                          seed=args.seed, max_seconds=args.max_minutes * 60.0)
     leave_out = tuple(x.strip() for x in args.leave_out.split(",") if x.strip())
     bar = TerminalProgress(enabled=not args.quiet)
@@ -71,6 +92,8 @@ def train_cli(args) -> int:
         bar.finish()
         print(f"  {terminal_safe(line)}")
 
+    if not args.quiet:
+        print(f"  wiring: {describe_wiring(config)}")
     with StopOnInterrupt() as stop:
         try:
             model, card = train_and_evaluate(args.model, args.media, args.seed, config, args.data, args.save_data,
@@ -93,6 +116,21 @@ def train_cli(args) -> int:
     summary = {k: v for k, v in metrics.items() if k not in ("faithfulness", "held_out_points")}
     print(json.dumps(summary, indent=1, default=str))
     return EXIT_OK if not card["train"]["interrupted"] else stop.exit_code
+
+
+def describe_wiring(config) -> str:
+    """One line on what will be trained, e.g. for the terminal before a long run."""
+    if config.guided:
+        parts = ["guided read-out", f"learned part within ±{config.learned_bound:g}"]
+        if config.medium_values:
+            parts.append("medium values")
+        if config.flux_warmup:
+            parts.append(f"{config.flux_warmup} flux warm-up epochs")
+    else:
+        parts = ["bottleneck read-out" if config.bottleneck else
+                 "bare read-out (the heads also read the medium directly: the attention may explain nothing)"]
+    parts.append(f"weight decay {config.weight_decay:g}")
+    return ", ".join(parts)
 
 
 def replace_card_source(card: dict) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -49,6 +50,8 @@ class TrainConfig:
     guided: bool = False  # fluxes from the medium alone; the read-out is biased towards their predicted activity
     medium_values: bool = False  # guided: open exchanges' tokens reach the heads only through the read-out
     learned_bound: float = LEARNED_BOUND  # guided: the learned part of a read-out score stays within ±this (0: none)
+    flux_warmup: int = 0  # guided: epochs of the flux path alone (cheap steps, no read-out) before joint training
+    warm_lr_scale: float = 0.1  # after a flux warm-up, the flux path's learning rate in the joint phase (x lr)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -178,15 +181,24 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
     fit_pos, val_pos = group_split(groups, config.val_fraction, config.seed + 1)
     fit, val = train_idx[fit_pos], train_idx[val_pos]
     growth_scale = growth_scale_of(data, train_idx)
+    fresh = model is None
     model = model if model is not None else build_predictor(inputs, config, growth_scale)
     history = History()
     rng = np.random.default_rng(config.seed)
     start = time.perf_counter()
+    if config.flux_warmup and model.spec.get("guided"):
+        with _torch_threads(config.threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            warm_up_flux(model, inputs, fit, config, rng, fresh, should_stop, progress, history, on_epoch)
+        if should_stop and should_stop():
+            return model.eval(), history
     best, best_state, stale = float("inf"), copy.deepcopy(model.state_dict()), 0
     with _torch_threads(config.threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        opt = torch.optim.AdamW(_param_groups(model, config, warmed=bool(history.epochs)), lr=config.lr,
+                                weight_decay=config.weight_decay)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1))
+        warm = len(history.epochs)
         for epoch in range(config.epochs):
             model.train()
             order = rng.permutation(fit)
@@ -212,7 +224,7 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
             model.eval()
             val_loss = evaluate_loss(model, inputs, val)
             elapsed = time.perf_counter() - start
-            history.add(epoch=epoch + 1, seconds=round(elapsed, 2), val_loss=val_loss,
+            history.add(epoch=warm + epoch + 1, seconds=round(elapsed, 2), val_loss=val_loss,
                         **{f"train_{k}": v / max(len(fit), 1) for k, v in sums.items()})
             if on_epoch is not None:
                 on_epoch([dict(row) for row in history.epochs])
@@ -221,9 +233,94 @@ def train_predictor(inputs: TrainingInputs, data: TrainingData, train_idx: np.nd
             else:
                 stale += 1
             if progress:
-                progress((epoch + 1) / config.epochs,
+                progress((warm + epoch + 1) / (warm + config.epochs),
                          f"Epoch {epoch + 1}/{config.epochs}: validation loss {val_loss:.4f} (best {best:.4f})")
             if stale >= config.patience or elapsed > config.max_seconds:
                 break
     model.load_state_dict(best_state)
     return model.eval(), history
+
+
+FLUX_PATH = ("token.", "context.", "flux_medium.", "flux_reaction.", "flux_free", "flux_bias", "exchange_identity.")
+
+
+def warm_up_flux(model: MetabolicPredictor, inputs: TrainingInputs, fit: np.ndarray, config: TrainConfig, rng,
+                 fresh: bool, should_stop=None, progress=None, history: History | None = None,
+                 on_epoch=None) -> None:
+    """Train the guided wiring's flux path by itself for ``config.flux_warmup`` epochs, before joint training.
+
+    Why: on iJO1366 the flux path learns slowly per epoch (tokens -> context -> flux: held-out flux R² 0.65 after
+    20 epochs, 0.77 after 80), and a joint step costs ~10x a flux-path step (the read-out's (C, N, P) tensors), so
+    within minutes the joint training saw too few epochs (flux 0.52). Here the structure stream is frozen and
+    encoded once; only the flux path (medium tokens, context, flux factors) learns, on media that grow (fluxes are
+    defined only there). A fresh network's reaction factors first take the training fluxes' principal directions
+    (scaled so the medium factor's targets have unit variance) and its bias their mean: the medium factor then
+    starts from a basis that spans 95 % of the flux variance (iJO1366, rank 128) instead of from zero.
+    Warm-up epochs come before ``config.epochs`` joint ones and are rows of ``history`` (``phase``, no validation
+    loss); the joint phase keeps the weights with the best validation loss.
+    """
+    grows = inputs.grows.numpy()[fit].astype(bool)
+    media = fit[grows]
+    if len(media) < 2:
+        return
+    if fresh:
+        _flux_basis(model, inputs.flux[torch.as_tensor(media)])
+    params = [p for n, p in model.named_parameters() if n.startswith(FLUX_PATH)]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    epochs = config.flux_warmup
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+    start = time.perf_counter()
+    total_epochs = epochs + config.epochs
+    with torch.no_grad():
+        h, _ = model.encode_structure(inputs.structure, inputs.graph)
+    model.train()
+    for epoch in range(epochs):
+        order = rng.permutation(media)
+        total = 0.0
+        for b in range(0, len(order), config.batch):
+            if should_stop and should_stop():
+                return
+            idx = torch.as_tensor(order[b:b + config.batch])
+            loss = torch.nn.functional.mse_loss(model.guided_flux(h, inputs.medium[idx]), inputs.flux[idx])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        sched.step()
+        if history is not None:
+            history.add(epoch=epoch + 1, seconds=round(time.perf_counter() - start, 2),
+                        train_flux=total / len(media), phase="flux warm-up")
+            if on_epoch is not None:
+                on_epoch([dict(row) for row in history.epochs])
+        if progress:
+            progress((epoch + 1) / total_epochs,
+                     f"Flux warm-up {epoch + 1}/{epochs}: flux loss {total / len(media):.4f}")
+
+
+def _param_groups(model: MetabolicPredictor, config: TrainConfig, warmed: bool) -> list[dict]:
+    """After a flux warm-up the flux path learns at ``config.warm_lr_scale`` x the rate of the rest in the joint
+    phase: at the full rate its first joint steps undid the warm-up (iJO1366: training flux loss 0.019 at the end
+    of the warm-up, 0.046 after the first joint epoch)."""
+    if not warmed or config.warm_lr_scale == 1.0:
+        return [{"params": list(model.parameters())}]
+    flux, rest = [], []
+    for name, p in model.named_parameters():
+        (flux if name.startswith(FLUX_PATH) else rest).append(p)
+    return [{"params": rest}, {"params": flux, "lr": config.lr * config.warm_lr_scale}]
+
+
+def _flux_basis(model: MetabolicPredictor, flux: torch.Tensor) -> None:
+    """Reaction factors = the principal directions of ``flux`` (M, R), bias = its mean (see :func:`warm_up_flux`)."""
+    k = model.spec["flux_rank"]
+    with torch.no_grad():
+        mean = flux.mean(0)
+        _, s, vh = torch.linalg.svd(flux - mean, full_matrices=False)
+        k_ = min(k, vh.shape[0])
+        scale = s[:k_] / math.sqrt(flux.shape[0]) * math.sqrt(k)  # per direction: its score's spread x sqrt(K)
+        model.flux_free.zero_()
+        model.flux_free[:, :k_] = vh[:k_].t() * scale
+        model.flux_bias.copy_(mean)
+        last = model.flux_reaction[-1]  # the structural part starts at zero, so the factors start as the basis
+        last.weight.zero_()
+        last.bias.zero_()

@@ -35,6 +35,43 @@ def test_cli_train_writes_a_card_with_held_out_metrics(weights_file):
     assert "mlp_medium" in card["metrics"]["baselines"] and "mean" in card["metrics"]["baselines"]
     assert card["metrics"]["faithfulness"]["mask_top_5pct"]["attention"] >= 0
     assert card["metrics"]["split"]["by"] == "carbon-source combination"
+    # Without wiring flags the CLI trains the shipped weights' wiring, whose read-out carries the prediction.
+    from core.training import RECOMMENDED_WIRING
+
+    assert card["predictor"]["guided"] and card["predictor"]["medium_values"]
+    assert card["predictor"]["learned_bound"] == RECOMMENDED_WIRING["learned_bound"]
+    assert card["train"]["weight_decay"] == RECOMMENDED_WIRING["weight_decay"]
+
+
+@pytest.mark.parametrize("flags, wiring", [
+    ([], dict(guided=True, medium_values=True, bottleneck=False)),
+    (["--no-guided"], dict(guided=False, medium_values=False, bottleneck=False, flux_warmup=0)),
+    (["--bottleneck"], dict(guided=False, medium_values=False, bottleneck=True)),
+    (["--no-medium-values"], dict(guided=True, medium_values=False)),
+    (["--flux-warmup", "7"], dict(guided=True, flux_warmup=7)),
+])
+def test_train_wiring_defaults_to_the_shipped_one_and_other_wirings_are_asked_for(tmp_path, flags, wiring):
+    import main
+    from core.training.cli import _check
+
+    args = main.build_parser().parse_args(["train", "--model", "textbook", "--out", str(tmp_path / "w.safetensors"), *flags])
+    _check(args)
+    assert {k: getattr(args, k) for k in wiring} == wiring
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--bottleneck", "--guided"], "--bottleneck and --guided are two different wirings"),
+    (["--no-guided", "--medium-values"], "--medium-values needs --guided"),
+    (["--no-guided", "--flux-warmup", "5"], "--flux-warmup needs --guided"),
+])
+def test_contradictory_wiring_flags_are_refused(tmp_path, flags, words):
+    import main
+    from core.errors import InputError
+    from core.training.cli import _check
+
+    args = main.build_parser().parse_args(["train", "--model", "textbook", "--out", str(tmp_path / "w.safetensors"), *flags])
+    with pytest.raises(InputError, match=words):
+        _check(args)
 
 
 def test_run_with_weights_reports_predictions(weights_file):
