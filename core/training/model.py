@@ -29,7 +29,8 @@ the prediction puts on each node, for this medium. Three wirings:
   Unbounded, the learned part put the read-out on arbitrary nodes that two seeds did not share (iJO1366:
   shift correlation 0.0002); bounded, it stays on predicted activity.
   With ``--medium-values`` an open exchange's read-out value also carries its medium token (what the medium offers
-  there, and how much), weighted by the read-out's share of that exchange node times N: besides steering the
+  there, and how much), weighted by the read-out's share of that exchange node times N (bounded smoothly by
+  ``VALUE_CAP``, 16): besides steering the
   predicted activity (the flux head reads the whole medium context), the medium reaches the heads only through
   the exchanges the read-out attends to. ``--learned-bound`` sets the bound of the
   learned part (0: none). Textbook, 100 epochs and ``--weight-decay 1e-3`` unless said (resources/weights/README.md):
@@ -104,6 +105,11 @@ GUIDE_START = math.log(math.e - 1.0)  # softplus of this is 1: read-out weights 
 ACTIVITY_CAP = 20.0  # asinh units: predicted activity above this (2.4e8 mmol/gDW/h) counts as this
 LSE_SCALE = 10.0  # the read-out's log normaliser (about 8 on a 4,335-node network at rest) is divided by this
 GROWTH_CEILING = 2.0  # predicted growth stays below this multiple of the training media's 95th percentile
+# Medium values: an open exchange's token counts at most this many times (its read-out weight x N, bounded
+# smoothly). Unbounded, a read-out that peaked on one exchange of iJO1366 gave it ~160x its token and saturated
+# the growth head (pre-activations -100 to -270, growth stuck at one value); on textbook the weight's 99th
+# percentile is 6. Weights saved before the bound (no "value_cap" in their card) keep the unbounded formula.
+VALUE_CAP = 16.0
 
 
 class PredictorOutput(NamedTuple):
@@ -133,7 +139,7 @@ class MetabolicPredictor(nn.Module):
                  heads: int = 4, layers: int = 2, readout_queries: int = 4, id_dim: int = 16,
                  hidden: int = 128, dropout: float = 0.0, uniform: bool = False, growth_scale: float = 1.0,
                  flux_rank: int = 128, exchange_elements=None, bottleneck: bool = False, guided: bool = False,
-                 medium_values: bool = False, learned_bound: float = None):
+                 medium_values: bool = False, learned_bound: float = None, value_cap: float = None):
         super().__init__()
         self.spec = dict(d_struct=d_struct, n_nodes=n_nodes, d_model=d_model, heads=heads, layers=layers,
                          readout_queries=readout_queries, id_dim=id_dim, hidden=hidden, dropout=dropout,
@@ -141,6 +147,7 @@ class MetabolicPredictor(nn.Module):
                          bottleneck=bool(bottleneck or guided), guided=bool(guided),
                          medium_values=bool(medium_values and guided),
                          learned_bound=float(LEARNED_BOUND if learned_bound is None else learned_bound),
+                         value_cap=float(VALUE_CAP if value_cap is None else value_cap),
                          architecture="two-stream")
         self.register_buffer("reaction_nodes", torch.as_tensor(np.asarray(reaction_nodes), dtype=torch.long))
         self.register_buffer("exchange_nodes", torch.as_tensor(np.asarray(exchange_nodes), dtype=torch.long))
@@ -194,7 +201,8 @@ class MetabolicPredictor(nn.Module):
                    int(s["heads"]), int(s["layers"]), int(s["readout_queries"]), int(s["id_dim"]), int(s["hidden"]),
                    float(s["dropout"]), bool(s["uniform"]), float(s["growth_scale"]), int(s["flux_rank"]),
                    bottleneck=bool(s.get("bottleneck", False)), guided=bool(s.get("guided", False)),
-                   medium_values=bool(s.get("medium_values", False)), learned_bound=s.get("learned_bound"))
+                   medium_values=bool(s.get("medium_values", False)), learned_bound=s.get("learned_bound"),
+                   value_cap=float(s.get("value_cap", 0.0)))  # 0: none, as saved before the bound
         # exchange_elements is a buffer: load_state_dict fills it from the file.
 
     def reset_parameters(self) -> None:
@@ -234,15 +242,8 @@ class MetabolicPredictor(nn.Module):
         h, weights = self.encode_structure(structure, graph, need_weights)  # [N, D]
         c, d = medium.shape[0], h.shape[-1]
         ex = self.exchange_nodes
-        med = medium[:, ex]  # [C, X, 3]
-        # Only what the medium offers counts: a token per open exchange (closed ones add nothing to the sum).
-        ci, xi = (med[..., 2] > 0).nonzero(as_tuple=True)  # [T], [T]
-        atoms = self.exchange_elements[xi] / ATOM_SCALE  # [T, 6]
-        supply = atoms * med[ci, xi, 1:2]  # [T, 6] element supply, linear uptake scale
-        tokens = self.token(torch.cat([h[ex][xi], self.exchange_identity.weight[xi], med[ci, xi], atoms, supply],
-                                      dim=1))  # [T, hidden]
-        context = self.context(tokens.new_zeros((c, tokens.shape[1])).index_add(0, ci, tokens))  # [C, hidden]
-        g = self.flux_reaction(h[self.reaction_nodes]) + self.flux_free  # [R, K]
+        context, tokens, (ci, xi) = self.medium_context(h, medium)
+        g = self.reaction_factors(h)  # [R, K]
         guided = self.spec.get("guided", False)
         queries = self.query(context).view(c, -1, d)  # [C, P, D]
         scores = torch.einsum("nd,cpd->cnp", self.key(h), queries) / math.sqrt(d)  # [C, N, P]
@@ -263,6 +264,9 @@ class MetabolicPredictor(nn.Module):
             # besides steering the predicted activity, the medium reaches the heads only through the exchanges
             # the read-out attends to.
             w = readout[ci, ex[xi]] * readout.shape[1]  # [T, P]
+            cap = self.spec.get("value_cap", 0.0)
+            if cap > 0:
+                w = cap * torch.tanh(w / cap)
             pooled = pooled.index_add(0, ci, w.unsqueeze(-1) * self.token_value(tokens).unsqueeze(1))
         pooled = pooled.flatten(1)  # [C, P*D]
         # Bottleneck: the heads see the medium only through what the read-out attention picks from the network.
@@ -280,6 +284,27 @@ class MetabolicPredictor(nn.Module):
             weights = [w.expand(-1, c, -1) for w in weights]  # L x [E, C, H]
         embeddings = h.unsqueeze(0).expand(c, -1, -1)
         return PredictorOutput(growth, out[:, 1], flux, importance, readout, embeddings, weights)
+
+    def medium_context(self, h: torch.Tensor, medium: torch.Tensor):
+        """``(context (C, hidden), tokens (T, hidden), (medium index, exchange index) of each token)``: a token per
+        open exchange of each medium (closed ones add nothing to the sum), summed into the medium's context."""
+        med = medium[:, self.exchange_nodes]  # [C, X, 3]
+        ci, xi = (med[..., 2] > 0).nonzero(as_tuple=True)  # [T], [T]
+        atoms = self.exchange_elements[xi] / ATOM_SCALE  # [T, 6]
+        supply = atoms * med[ci, xi, 1:2]  # [T, 6] element supply, linear uptake scale
+        tokens = self.token(torch.cat([h[self.exchange_nodes][xi], self.exchange_identity.weight[xi], med[ci, xi],
+                                       atoms, supply], dim=1))  # [T, hidden]
+        context = self.context(tokens.new_zeros((medium.shape[0], tokens.shape[1])).index_add(0, ci, tokens))
+        return context, tokens, (ci, xi)
+
+    def reaction_factors(self, h: torch.Tensor) -> torch.Tensor:
+        """(R, K) each reaction's flux factor: read from its structural embedding, plus a free vector."""
+        return self.flux_reaction(h[self.reaction_nodes]) + self.flux_free
+
+    def guided_flux(self, h: torch.Tensor, medium: torch.Tensor) -> torch.Tensor:
+        """(C, R) the guided wiring's fluxes from a structure embedding ``h`` (N, D): the medium context alone
+        decides them (no read-out), so the flux path can be trained by itself, cheaply (:func:`warm_up_flux`)."""
+        return self._flux(self.flux_medium(self.medium_context(h, medium)[0]), self.reaction_factors(h))
 
     def _flux(self, medium_factor: torch.Tensor, reaction_factor: torch.Tensor) -> torch.Tensor:
         """(C, R) asinh-scaled fluxes: the low-rank product of (C, K) medium and (R, K) reaction factors."""
