@@ -51,6 +51,22 @@ def test_every_pane_is_at_least_200_px_with_results(qtbot, fresh_settings, textb
     w.close()
 
 
+@pytest.fixture(scope="module")
+def ijo_result():
+    """iJO1366 on glucose and acetate with its shipped weights: the issue's case (4,335-node tables, long names)."""
+    from core.pipeline import RunSettings, run_pipeline
+
+    return run_pipeline(RunSettings(model="iJO1366", conditions=("glucose", "acetate")))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_pane_is_at_least_200_px_with_ijo1366_results(qtbot, fresh_settings, ijo_result, size):
+    w = shown_with_result(qtbot, fresh_settings, ijo_result, size)
+    assert len(ijo_result.graph.node_ids) > 4000
+    check_fits(w, size)
+    w.close()
+
+
 def test_laptop_then_desktop_gives_the_space_back_to_the_results(qtbot, fresh_settings, textbook_result):
     w = shown_with_result(qtbot, fresh_settings, textbook_result, (1600, 1000))
     before = pane_sizes(w)
