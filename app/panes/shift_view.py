@@ -43,6 +43,7 @@ class ShiftView(QWidget):
         self.pair = -1
         self.ranking = None
         self._bars_shown = 0
+        self._bar_nodes = np.zeros(0, dtype=np.int64)  # the node (or pathway) index of each bar, top to bottom
         self._movers: dict = {}  # (pair, level) -> ShiftRanking of self.comparison
         self._labels: list[pg.TextItem] = []  # the volcano's names, made once and reused
         self.level = QComboBox(self)
@@ -158,7 +159,7 @@ class ShiftView(QWidget):
     def _draw_bars(self, r) -> None:
         item = self.plot.getPlotItem()
         item.setAspectLocked(False)
-        ranked = r.ranked[: self._bars_that_fit()]
+        ranked = self._bar_nodes = r.both_ways(self._bars_that_fit())  # gains and losses, both shown
         k = self._bars_shown = len(ranked)
         change = r.relative_change[ranked]
         y = np.arange(k, dtype=float)
@@ -257,8 +258,8 @@ class ShiftView(QWidget):
     def click_bar(self, y: float) -> str | None:
         r = self.ranking
         k = int(round(y))
-        if r is None or r.level != "nodes" or not 0 <= k < len(r.ranked):
+        if r is None or r.level != "nodes" or not 0 <= k < len(self._bar_nodes):
             return None
-        node = r.ids[int(r.ranked[k])]
+        node = r.ids[int(self._bar_nodes[k])]
         self.node_clicked.emit(node)
         return node

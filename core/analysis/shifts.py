@@ -48,6 +48,20 @@ class ShiftRanking:
         """(M,) the larger of the item's two shares: how much attention it holds where it holds most."""
         return np.maximum(self.importance_a, self.importance_b)
 
+    def both_ways(self, n: int) -> np.ndarray:
+        """Up to ``n`` movers above the floor for a diverging bar chart: as many gains as losses where both exist
+        (the other side's share goes to whichever has more), biggest gain first, biggest loss last. Ranked by
+        |relative change| alone, one direction can fill every bar: iJO1366 on acetate vs glucose, glycolysis's
+        losses (-2.7) hid the glyoxylate shunt's gains (MALS, ICL: +0.7, the biggest gains)."""
+        n = max(int(n), 0)
+        change = np.where(self.above_floor, self.relative_change, 0.0)  # every item above the floor, not only the k
+        order = np.argsort(-np.abs(change), kind="stable")
+        up = [int(i) for i in order if change[i] > 0][:n]
+        down = [int(i) for i in order if change[i] < 0][:n]
+        n_up = min(len(up), max(n - len(down), (n + 1) // 2))
+        chosen = up[:n_up] + down[: n - n_up]
+        return np.array(sorted(chosen, key=lambda i: -self.relative_change[i]), dtype=np.int64)
+
     def rows(self) -> list[dict]:
         return [{"rank": r + 1, "index": int(i), "id": self.ids[i], "name": self.names[i],
                  "importance_a": floats(self.importance_a[i]), "importance_b": floats(self.importance_b[i]),

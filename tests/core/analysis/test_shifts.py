@@ -49,3 +49,26 @@ def test_real_comparison_nodes_and_pathways(textbook_report):
     assert pathways.names == comparison.pathway_names and len(pathways.ranked) <= 5
     with pytest.raises(ValueError, match="level"):
         shift_ranking(comparison, 0, level="genes")
+
+
+def test_both_ways_shows_gains_beside_bigger_losses():
+    """As iJO1366 on acetate vs glucose: glycolysis loses far more (log2 -2.7) than the glyoxylate shunt gains
+    (+0.7); ranked by |change| alone every bar was a loss. The chart shows both directions."""
+    from core.analysis.shifts import ShiftRanking
+
+    a = np.full(12, 1 / 12)
+    b = a.copy()
+    b[:6] = a[:6] / np.array([7.0, 6.5, 6.0, 5.5, 5.0, 4.5])  # six big losses
+    b[6:9] = a[6:9] * np.array([1.7, 1.6, 1.5])  # three gains, each smaller than any loss
+    b /= b.sum()
+    change, above, ranked = rank_by_relative_change(a, b, DEFAULT_FLOOR / 12, k=3)  # the pane's k: losses only
+    s = ShiftRanking(condition_a="glucose", condition_b="acetate", level="nodes", names=tuple("abcdefghijkl"),
+                     ids=tuple("abcdefghijkl"), importance_a=a, importance_b=b, relative_change=change,
+                     floor=DEFAULT_FLOOR / 12, above_floor=above, ranked=ranked)
+    assert (change[ranked] < 0).all()  # the plain ranking: losses first
+    shown = s.both_ways(6)
+    assert sorted(shown.tolist()) == [0, 1, 2, 6, 7, 8]  # the three biggest gains and the three biggest losses
+    assert np.all(np.diff(change[shown]) <= 0)  # biggest gain at the top, biggest loss at the bottom
+    # One side short: the other fills the bars.
+    assert len(s.both_ways(10)) == 10 and {6, 7, 8} <= set(s.both_ways(10).tolist())
+    assert s.both_ways(1).tolist() == [6] and s.both_ways(0).size == 0
