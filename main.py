@@ -229,10 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learned-bound", type=float, default=RECOMMENDED_WIRING["learned_bound"],
                        help="with --guided: the learned part of a read-out score stays within ±this; 0 leaves the "
                             "read-out to predicted activity alone (default: %(default)s)")
-    train.add_argument("--flux-warmup", type=int, default=None,
+    train.add_argument("--flux-warmup", type=int, default=0,
                        help="with --guided: first train the flux path alone for this many epochs (cheap steps), "
-                            f"then everything for --epochs (default: {RECOMMENDED_WIRING.get('flux_warmup', 0)} "
-                            "with --guided)")
+                            "then everything for --epochs (default: %(default)s; the iJO1366 weights used 150)")
     train.add_argument("--hidden", type=int, default=128,
                        help="width of the medium tokens and the prediction heads (default: %(default)s)")
     train.add_argument("--batch", type=int, default=64, help="media per training step (default: %(default)s)")

@@ -44,7 +44,8 @@ def test_a_run_as_a_process_prints_everything_before_it_ends_without_teardown(tm
                    env={"PYTHONUNBUFFERED": ""})  # stdout block-buffered, as in a pipe by default
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    listed = [line.strip() for line in lines[lines.index(next(x for x in lines if x.startswith("Wrote "))) + 1:]]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Wrote ")) + 1
+    listed = [line.strip() for line in lines[start:]]
     assert listed and sorted(listed) == sorted(str(p) for p in out.iterdir())
     assert done.stdout.endswith("\n")
     failed = run_cli("run", "--model", str(tmp_path / "missing.xml"), "--out", str(tmp_path / "X"))

@@ -22,8 +22,6 @@ def _wiring(args) -> None:
         args.guided = RECOMMENDED_WIRING["guided"] and not getattr(args, "bottleneck", False)
     if getattr(args, "medium_values", None) is None:
         args.medium_values = args.guided and RECOMMENDED_WIRING["medium_values"]
-    if getattr(args, "flux_warmup", None) is None:
-        args.flux_warmup = RECOMMENDED_WIRING.get("flux_warmup", 0) if args.guided else 0
 
 
 def _check(args) -> None:

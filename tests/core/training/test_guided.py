@@ -99,7 +99,7 @@ def test_a_read_out_peaked_on_one_exchange_counts_its_token_at_most_value_cap_ti
     unbounded = head_input(old.eval())
     with torch.no_grad():
         h, _ = model.encode_structure(inputs.structure, inputs.graph)
-        context, tokens, (ci, xi) = model.medium_context(h, medium)
+        _context, tokens, (ci, xi) = model.medium_context(h, medium)
         value = model.value(h)[ex]
         token = model.token_value(tokens[model.exchange_nodes[xi] == ex][0])
     n, d = tb_graph.n_nodes, model.spec["d_model"]
